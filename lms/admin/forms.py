@@ -1,0 +1,20 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SubmitField
+from wtforms.validators import AnyOf, DataRequired
+
+
+def role_label(role: str) -> str:
+    return {"learner": _l("Learner"), "trainer": _l("Trainer"), "admin": _l("Administrator")}.get(role, role)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[DataRequired()], choices=[
+        ("learner", role_label("learner")), ("trainer", role_label("trainer")), ("admin", role_label("admin")),
+    ])
+    submit = SubmitField(_l("Change role"))
+
+
+class PublishForm(FlaskForm):
+    published = HiddenField(validators=[AnyOf(["0", "1"])])
+    submit = SubmitField(_l("Save"))

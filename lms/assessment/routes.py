@@ -1,0 +1,141 @@
+"""Quiz views: start, answer (save or submit), results. Grading happens in services."""
+from __future__ import annotations
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms import db
+from lms.access import access, wants_json
+from lms.assessment import bp, services
+from lms.auth.forms import ConfirmForm
+from lms.catalogue import services as catalogue
+from lms.db import utcnow
+from lms.errors import user_error
+from lms.i18n import current_lang
+from lms.learn import services as learning
+from lms.models import QuizAttempt
+
+
+def _course_quiz(slug: str, quiz_id: str):
+    found = catalogue.get_course(slug)
+    if found is None:
+        abort(404)
+    cdef, _row = found
+    quiz = catalogue.catalog().quizzes.get(quiz_id)
+    if quiz is None or quiz_id not in cdef.quiz_ids:
+        abort(404)
+    if learning.enrolment(current_user, cdef.id) is None:
+        raise user_error(403, _("Enrol in the course to take its quizzes."))
+    return cdef, quiz
+
+
+def _pass_mark(cdef, quiz) -> float:
+    return float(quiz.data["pass_mark"]) if "pass_mark" in quiz.data else cdef.pass_mark
+
+
+def _now():
+    # The time the request arrived, so a slow server never costs a learner their time.
+    return g.get("lms_request_time") or utcnow()
+
+
+@bp.before_app_request
+def _stamp_request_time():
+    g.lms_request_time = utcnow()
+
+
+def _attempt(attempt_id: int):
+    attempt = db.session().get(QuizAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    if attempt.user_id != current_user.id:
+        raise user_error(403, _("This quiz attempt belongs to someone else."))
+    cdef = catalogue.catalog().course(attempt.course_id or "")
+    quiz = catalogue.catalog().quizzes.get(attempt.quiz_id)
+    if cdef is None or quiz is None:
+        abort(404)
+    return attempt, cdef, quiz
+
+
+@bp.route("/<slug>/<quiz_id>")
+@access("learner")
+def start_page(slug: str, quiz_id: str):
+    cdef, quiz = _course_quiz(slug, quiz_id)
+    lang = current_lang()
+    attempts = services.attempts_of(current_user, quiz.id)
+    return render_template(
+        "lms/quiz/start.html", course=cdef, quiz=quiz, title=quiz.title(lang), attempts=attempts,
+        left=services.attempts_left(quiz, current_user), pass_mark=_pass_mark(cdef, quiz),
+        open_attempt=services.open_attempt(current_user, quiz.id), form=ConfirmForm(),
+    )
+
+
+@bp.route("/<slug>/<quiz_id>/start", methods=["POST"])
+@access("learner")
+def start(slug: str, quiz_id: str):
+    """Start or resume (a repeated click resumes the same attempt)."""
+    cdef, quiz = _course_quiz(slug, quiz_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = services.start_attempt(current_user, quiz, cdef.id, _now())
+    except services.QuizError as exc:
+        raise user_error(exc.status, str(exc)) from exc
+    return redirect(url_for("lms.quiz.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempt/<int:attempt_id>", methods=["GET", "POST"])
+@access("learner")
+def attempt(attempt_id: int):
+    attempt, cdef, quiz = _attempt(attempt_id)
+    lang = current_lang()
+    now = _now()
+    if request.method == "GET":
+        if services.expire_if_due(attempt, quiz, now, lang, _pass_mark(cdef, quiz)):
+            flash(_("The time for this quiz ran out. It was graded with the answers saved in time."), "info")
+        if attempt.status != "open":
+            return redirect(url_for("lms.quiz.result", attempt_id=attempt.id))
+        return _render_attempt(attempt, cdef, quiz, lang)
+    action = request.form.get("action", "submit")
+    try:
+        if action == "save":
+            in_time = services.save_answers(attempt, quiz, current_user, request.form, now)
+            if wants_json() or request.headers.get("X-Requested-With") == "fetch":
+                return jsonify(saved=in_time)
+            if in_time:
+                flash(_("Your answers are saved."), "success")
+                return redirect(url_for("lms.quiz.attempt", attempt_id=attempt.id))
+            services.expire_if_due(attempt, quiz, now, lang, _pass_mark(cdef, quiz))
+            return redirect(url_for("lms.quiz.result", attempt_id=attempt.id))
+        services.submit(attempt, quiz, current_user, request.form, lang, _pass_mark(cdef, quiz), now)
+    except services.QuizError as exc:
+        if exc.status == 400 and attempt.status == "open":
+            flash(str(exc), "error")
+            return _render_attempt(attempt, cdef, quiz, lang, status=400)
+        raise user_error(exc.status, str(exc)) from exc
+    learning.update_completion(current_user, cdef)
+    return redirect(url_for("lms.quiz.result", attempt_id=attempt.id))
+
+
+def _render_attempt(attempt, cdef, quiz, lang, status: int = 200):
+    questions = services.present_attempt(quiz, attempt, lang)
+    return render_template(
+        "lms/quiz/attempt.html", course=cdef, quiz=quiz, title=quiz.title(lang), attempt=attempt,
+        questions=questions,
+    ), status
+
+
+@bp.route("/attempt/<int:attempt_id>/result")
+@access("learner")
+def result(attempt_id: int):
+    attempt, cdef, quiz = _attempt(attempt_id)
+    if attempt.status != "graded":
+        return redirect(url_for("lms.quiz.attempt", attempt_id=attempt.id))
+    lang = current_lang()
+    reveal = services.may_show_answers(quiz, attempt, current_user)
+    return render_template(
+        "lms/quiz/result.html", course=cdef, quiz=quiz, title=quiz.title(lang), attempt=attempt,
+        review=services.review_attempt(quiz, attempt, lang, reveal), reveal=reveal,
+        left=services.attempts_left(quiz, current_user), pass_mark=_pass_mark(cdef, quiz),
+        progress=learning.course_progress(current_user, cdef), form=ConfirmForm(),
+    )

@@ -1,0 +1,4 @@
+from flask import Blueprint
+
+bp = Blueprint("catalogue", __name__, url_prefix="/courses")
+

@@ -1,0 +1,1 @@
+"""Course content: files on disk (loader, checker), rendering, and sync to the database."""

@@ -1,0 +1,4 @@
+from flask import Blueprint
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+

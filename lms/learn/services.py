@@ -1,0 +1,176 @@
+"""Enrolment, lesson progress and course completion. Every write is idempotent."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select, update
+
+from lms import db
+from lms.content.catalog import CourseDef, LessonEntry
+from lms.db import insert_ignore, utcnow
+from lms.models import Enrolment, Lesson, LessonProgress, QuizAttempt, User
+
+# Time between two lesson views counts as reading time only up to this gap.
+MAX_READING_GAP = timedelta(minutes=30)
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def enrol(user: User, course_id: str) -> bool:
+    """Enrol once; a repeat (double click, retry) changes nothing. True when newly enrolled."""
+    sess = db.session()
+    created = insert_ignore(sess, Enrolment, {"user_id": user.id, "course_id": course_id, "enrolled_at": utcnow()}, ["user_id", "course_id"])
+    sess.commit()
+    return created
+
+
+def enrolment(user: User, course_id: str) -> Enrolment | None:
+    return db.session().scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id))
+
+
+def lesson_rows(course_id: str) -> dict[str, Lesson]:
+    rows = db.session().scalars(select(Lesson).where(Lesson.course_id == course_id, Lesson.retired.is_(False)))
+    return {r.key: r for r in rows}
+
+
+def progress_rows(user: User, course_id: str) -> dict[int, LessonProgress]:
+    rows = db.session().scalars(
+        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.course_id == course_id)
+    )
+    return {r.lesson_id: r for r in rows}
+
+
+def open_lesson(user: User, course_id: str, lesson: Lesson) -> None:
+    """Record that the learner opened a lesson and remember the position.
+
+    Reading time needs no JavaScript: the time since the previous lesson view (up to
+    MAX_READING_GAP) is added to that previous lesson.
+    """
+    sess = db.session()
+    now = utcnow()
+    enr = enrolment(user, course_id)
+    if enr is not None and enr.last_lesson_id and enr.last_activity_at:
+        gap = now - _aware(enr.last_activity_at)
+        if timedelta(0) < gap <= MAX_READING_GAP:
+            sess.execute(
+                update(LessonProgress)
+                .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == enr.last_lesson_id)
+                .values(seconds_spent=LessonProgress.seconds_spent + int(gap.total_seconds()))
+            )
+    insert_ignore(
+        sess, LessonProgress,
+        {"user_id": user.id, "lesson_id": lesson.id, "course_id": course_id, "started_at": now, "last_seen_at": now, "seconds_spent": 0},
+        ["user_id", "lesson_id"],
+    )
+    sess.execute(
+        update(LessonProgress)
+        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+        .values(last_seen_at=now)
+    )
+    sess.execute(
+        update(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
+        .values(last_lesson_id=lesson.id, last_activity_at=now)
+    )
+    sess.commit()
+
+
+def complete_lesson(user: User, cdef: CourseDef, lesson: Lesson) -> None:
+    """Mark complete exactly once; repeats keep the first completion time."""
+    sess = db.session()
+    now = utcnow()
+    insert_ignore(
+        sess, LessonProgress,
+        {"user_id": user.id, "lesson_id": lesson.id, "course_id": cdef.id, "started_at": now, "last_seen_at": now, "seconds_spent": 0},
+        ["user_id", "lesson_id"],
+    )
+    sess.execute(
+        update(LessonProgress)
+        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id, LessonProgress.completed_at.is_(None))
+        .values(completed_at=now)
+    )
+    sess.commit()
+    update_completion(user, cdef)
+
+
+def passed_quizzes(user: User, quiz_ids: list[str]) -> dict[str, float]:
+    """Best percent per quiz among the learner's graded attempts that passed."""
+    if not quiz_ids:
+        return {}
+    rows = db.session().execute(
+        select(QuizAttempt.quiz_id, func.max(QuizAttempt.percent))
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.quiz_id.in_(quiz_ids), QuizAttempt.passed.is_(True))
+        .group_by(QuizAttempt.quiz_id)
+    )
+    return {qid: pct for qid, pct in rows}
+
+
+@dataclass
+class CourseProgress:
+    done: int
+    total: int
+    completed_lessons: set[str] = field(default_factory=set)
+    passed: set[str] = field(default_factory=set)
+    next_lesson: LessonEntry | None = None
+    next_quiz: str | None = None
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else int(100 * self.done / self.total)
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.total
+
+
+def course_progress(user: User, cdef: CourseDef) -> CourseProgress:
+    """Percent from the completion rule: each required lesson and quiz counts once."""
+    rows = lesson_rows(cdef.id)
+    prog = progress_rows(user, cdef.id)
+    completed = {key for key, row in rows.items() if row.id in prog and prog[row.id].completed_at is not None}
+    req_lessons = [k for k in cdef.required_lessons() if k in rows]
+    req_quizzes = cdef.required_quizzes()
+    passed = set(passed_quizzes(user, req_quizzes))
+    done = sum(1 for k in req_lessons if k in completed) + sum(1 for q in req_quizzes if q in passed)
+    result = CourseProgress(done=done, total=len(req_lessons) + len(req_quizzes), completed_lessons=completed, passed=passed)
+    for module in cdef.modules:
+        for entry in module.lessons:
+            if entry.key not in completed:
+                result.next_lesson = entry
+                return result
+        if module.quiz and module.quiz in req_quizzes and module.quiz not in passed:
+            result.next_quiz = module.quiz
+            return result
+    return result
+
+
+def update_completion(user: User, cdef: CourseDef) -> bool:
+    """Set the enrolment's completion time once, when the rule is met."""
+    if not course_progress(user, cdef).complete:
+        return False
+    sess = db.session()
+    changed = sess.execute(
+        update(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.course_id == cdef.id, Enrolment.completed_at.is_(None))
+        .values(completed_at=utcnow())
+    ).rowcount
+    sess.commit()
+    return bool(changed)
+
+
+def my_enrolments(user: User) -> list[Enrolment]:
+    return list(db.session().scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
+    ))
+
+
+def lesson_key_by_id(lesson_id: int | None) -> str | None:
+    if lesson_id is None:
+        return None
+    row = db.session().get(Lesson, lesson_id)
+    return row.key if row and not row.retired else None
