@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -36,7 +36,7 @@ def safe_next(target: str | None, default: str) -> str:
 def install(bp: Blueprint) -> None:
     @bp.before_request
     def csrf_protect():
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and current_app.config.get("WTF_CSRF_ENABLED", True):
             token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
             try:
                 validate_csrf(token)
