@@ -56,7 +56,11 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - trivial
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the write lock up front: a transaction that read first and
+            # writes later would otherwise fail at once with "database is locked" when
+            # another request wrote in between (SQLite cannot upgrade a stale snapshot).
+            # Writers queue on busy_timeout instead; readers are not blocked (WAL).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

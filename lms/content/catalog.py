@@ -148,6 +148,8 @@ class Catalog:
     problems: list[Problem]
     courses_dir: Path
     quizzes_dir: Path
+    # Folders whose course has problems: sync leaves their database rows alone.
+    invalid_slugs: set[str] = field(default_factory=set)
 
     def course(self, course_id: str) -> CourseDef | None:
         return self.courses.get(course_id)
@@ -387,12 +389,14 @@ def scan(courses_dir: Path, quizzes_dir: Path, languages: list[str], only: Path 
     courses: dict[str, CourseDef] = {}
     loaded: list[tuple[CourseDef, list[Problem]]] = []
     dirs = sorted(p for p in courses_dir.iterdir() if p.is_dir() and p.name[0] not in "._") if courses_dir.is_dir() else []
+    invalid: set[str] = set()
     for d in dirs:
         course, found = load_course(d, courses_dir, languages, quizzes)
         if course is not None:
             loaded.append((course, found))
         else:
             problems.extend(found)
+            invalid.add(d.name)
     ids: dict[str, CourseDef] = {}
     for course, found in loaded:
         if course.id in ids:
@@ -403,14 +407,16 @@ def scan(courses_dir: Path, quizzes_dir: Path, languages: list[str], only: Path 
             if p not in ids:
                 found.append(Problem(_rel(course.dir / "course.yaml", courses_dir), line_of(course.data, "prerequisites"), f"unknown prerequisite course {p!r}"))
         problems.extend(found)
-        if not found:
+        if found:
+            invalid.add(course.slug)
+        else:
             courses[course.id] = course
     library, lib_problems = _load_library(courses_dir, languages)
     problems.extend(lib_problems)
     if only is not None:
         only = only.resolve()
         problems = [p for p in problems if str((courses_dir.parent / p.path).resolve()).startswith(str(only))]
-    return Catalog(courses, quizzes, library, problems, courses_dir, quizzes_dir)
+    return Catalog(courses, quizzes, library, problems, courses_dir, quizzes_dir, invalid)
 
 
 def load_catalog(config, strict: bool = False) -> Catalog:

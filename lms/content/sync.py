@@ -74,9 +74,10 @@ def sync_catalog(sess: Session, catalog: Catalog) -> SyncReport:
             if key not in seen and not row.retired:
                 row.retired = True
                 report.lessons_retired += 1
-    # Courses whose folder is gone (or invalid now) are retired, keeping their history.
+    # Courses whose folder is gone are retired, keeping their history. A course with problems
+    # keeps its last good state: a typo must not take a course away from its learners.
     for course in sess.scalars(select(Course)):
-        if course.id not in catalog.courses:
+        if course.id not in catalog.courses and course.slug not in catalog.invalid_slugs:
             course.retired = True
     sess.commit()
     return report
