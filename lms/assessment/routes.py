@@ -31,7 +31,9 @@ def _course_quiz(slug: str, quiz_id: str):
 
 
 def _pass_mark(cdef, quiz) -> float:
-    return float(quiz.data["pass_mark"]) if "pass_mark" in quiz.data else cdef.pass_mark
+    if "pass_mark" in quiz.data or cdef is None:
+        return quiz.pass_mark
+    return cdef.pass_mark
 
 
 def _now():
@@ -44,15 +46,27 @@ def _stamp_request_time():
     g.lms_request_time = utcnow()
 
 
+def _skills_map():
+    smap = catalogue.catalog().skills
+    if smap is None or smap.assessment not in catalogue.catalog().quizzes:
+        abort(404)
+    return smap
+
+
+def _is_skills(attempt) -> bool:
+    return (attempt.purpose or "").startswith("skills:")
+
+
 def _attempt(attempt_id: int):
+    """The learner's own attempt, its course (None for the self-assessment) and its quiz."""
     attempt = db.session().get(QuizAttempt, attempt_id)
     if attempt is None:
         abort(404)
     if attempt.user_id != current_user.id:
         raise user_error(403, _("This quiz attempt belongs to someone else."))
-    cdef = catalogue.catalog().course(attempt.course_id or "")
     quiz = catalogue.catalog().quizzes.get(attempt.quiz_id)
-    if cdef is None or quiz is None:
+    cdef = catalogue.catalog().course(attempt.course_id or "")
+    if quiz is None or (cdef is None and not _is_skills(attempt)):
         abort(404)
     return attempt, cdef, quiz
 
@@ -113,6 +127,11 @@ def attempt(attempt_id: int):
             flash(str(exc), "error")
             return _render_attempt(attempt, cdef, quiz, lang, status=400)
         raise user_error(exc.status, str(exc)) from exc
+    if _is_skills(attempt):
+        from lms.assessment import skills
+
+        row = skills.record(current_user, attempt, _skills_map(), quiz)
+        return redirect(url_for("lms.quiz.skills_result", assessment_id=row.id))
     learning.update_completion(current_user, cdef)
     return redirect(url_for("lms.quiz.result", attempt_id=attempt.id))
 
@@ -131,6 +150,11 @@ def result(attempt_id: int):
     attempt, cdef, quiz = _attempt(attempt_id)
     if attempt.status != "graded":
         return redirect(url_for("lms.quiz.attempt", attempt_id=attempt.id))
+    if _is_skills(attempt):
+        from lms.assessment import skills
+
+        row = skills.record(current_user, attempt, _skills_map(), quiz)
+        return redirect(url_for("lms.quiz.skills_result", assessment_id=row.id))
     lang = current_lang()
     reveal = services.may_show_answers(quiz, attempt, current_user)
     return render_template(
@@ -139,3 +163,106 @@ def result(attempt_id: int):
         left=services.attempts_left(quiz, current_user), pass_mark=_pass_mark(cdef, quiz),
         progress=learning.course_progress(current_user, cdef), form=ConfirmForm(),
     )
+
+
+# -- skills self-assessment --------------------------------------------------------------------
+
+
+def _context_arg(value: str | None) -> str:
+    """'general', or 'pre:<course>' / 'post:<course>' for a known course; anything else is general."""
+    if value and ":" in value:
+        when, course_id = value.split(":", 1)
+        if when in ("pre", "post") and catalogue.catalog().course(course_id) is not None:
+            return value
+    return "general"
+
+
+@bp.route("/skills/")
+@access("learner")
+def skills_home():
+    """The self-assessment: intro, the latest profile and path, and the history over time."""
+    from lms.assessment import skills
+
+    smap = _skills_map()
+    rows = skills.history(current_user)
+    lang = current_lang()
+    context = _context_arg(request.args.get("context"))
+    return render_template(
+        "lms/quiz/skills_home.html", smap=smap, rows=rows, lang=lang, context=context,
+        course=catalogue.catalog().course(context.split(":", 1)[1]) if ":" in context else None,
+        quiz=catalogue.catalog().quizzes[smap.assessment], form=ConfirmForm(),
+        open_attempt=services.open_attempt(current_user, smap.assessment),
+    )
+
+
+@bp.route("/skills/start", methods=["POST"])
+@access("learner")
+def skills_start():
+    smap = _skills_map()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    quiz = catalogue.catalog().quizzes[smap.assessment]
+    context = _context_arg(request.form.get("context"))
+    attempt = services.start_attempt(current_user, quiz, None, _now(), purpose=f"skills:{context}")
+    return redirect(url_for("lms.quiz.attempt", attempt_id=attempt.id))
+
+
+def _own_assessment(assessment_id: int):
+    from lms.models import SkillAssessment
+
+    row = db.session().get(SkillAssessment, assessment_id)
+    if row is None:
+        abort(404)
+    if row.user_id != current_user.id:
+        raise user_error(403, _("This self-assessment belongs to someone else."))
+    return row
+
+
+@bp.route("/skills/<int:assessment_id>")
+@access("learner")
+def skills_result(assessment_id: int):
+    """A skills profile (chart and table) and the learning path it suggests."""
+    from lms.assessment import skills
+
+    smap = _skills_map()
+    row = _own_assessment(assessment_id)
+    lang = current_lang()
+    cat = catalogue.catalog()
+    done = {e.course_id for e in learning.my_enrolments(current_user) if e.completed_at}
+    prereqs = {c.id: c.prerequisites for c in cat.courses.values()}
+    path = skills.learning_path(smap, row.profile, lang, prereqs, done)
+    history = skills.history(current_user)
+    earlier = [r for r in history if (r.taken_at, r.id) < (row.taken_at, row.id)]
+    previous = earlier[-1] if earlier else None
+    pair = None
+    if row.context.startswith("post:"):
+        pair = skills.gain(current_user, row.context.split(":", 1)[1])
+    return render_template(
+        "lms/quiz/skills_result.html", smap=smap, row=row, lang=lang, path=path, previous=previous,
+        pair=pair, catalog=cat, history=history,
+    )
+
+
+@bp.route("/skills/<int:assessment_id>/chart.svg")
+@access("learner")
+def skills_chart(assessment_id: int):
+    from flask import Response
+
+    from lms.assessment import skills
+
+    smap = _skills_map()
+    row = _own_assessment(assessment_id)
+    lang = current_lang()
+    compare = None
+    if request.args.get("compare", type=int):
+        other = _own_assessment(request.args.get("compare", type=int))
+        compare = other.profile
+    svg = skills.chart_svg(
+        smap, row.profile, lang, _("Your skills profile (%)"), compare=compare,
+        compare_label=_("Before"), label=_("Now") if compare else _("Your skills profile (%)"),
+    )
+    resp = Response(svg, mimetype="image/svg+xml")
+    # The SVG carries its own inline style and no script; it is shown as an image.
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp

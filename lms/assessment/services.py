@@ -73,7 +73,7 @@ def make_layout(quiz: Quiz, rng: random.Random) -> list[dict]:
     return [{"id": q["id"], **get_type(q["type"]).layout(q, rng, quiz.shuffle)} for q in questions]
 
 
-def start_attempt(user: User, quiz: Quiz, course_id: str | None, now: datetime | None = None) -> QuizAttempt:
+def start_attempt(user: User, quiz: Quiz, course_id: str | None, now: datetime | None = None, purpose: str | None = None) -> QuizAttempt:
     """Resume the open attempt or start one; parallel starts end with one open attempt."""
     now = now or utcnow()
     sess = db.session()
@@ -88,7 +88,7 @@ def start_attempt(user: User, quiz: Quiz, course_id: str | None, now: datetime |
     number = graded_count(user, quiz.id) + 1
     deadline = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
     attempt = QuizAttempt(
-        user_id=user.id, quiz_id=quiz.id, course_id=course_id, number=number, status="open",
+        user_id=user.id, quiz_id=quiz.id, course_id=course_id, number=number, status="open", purpose=purpose,
         started_at=now, deadline=deadline, layout=make_layout(quiz, rng), answers={},
     )
     sess.add(attempt)

@@ -150,6 +150,7 @@ class Catalog:
     quizzes_dir: Path
     # Folders whose course has problems: sync leaves their database rows alone.
     invalid_slugs: set[str] = field(default_factory=set)
+    skills: Any = None  # lms.assessment.skills.SkillsMap, when quizzes/_maps/skills.yaml exists
 
     def course(self, course_id: str) -> CourseDef | None:
         return self.courses.get(course_id)
@@ -413,10 +414,15 @@ def scan(courses_dir: Path, quizzes_dir: Path, languages: list[str], only: Path 
             courses[course.id] = course
     library, lib_problems = _load_library(courses_dir, languages)
     problems.extend(lib_problems)
+    from lms.assessment.skills import load_skills_map
+
+    all_lessons = {c.id: {e.key for e in c.lessons} for c, _found in loaded}
+    skills, skill_problems = load_skills_map(quizzes_dir, quizzes, all_lessons)
+    problems.extend(skill_problems)
     if only is not None:
         only = only.resolve()
         problems = [p for p in problems if str((courses_dir.parent / p.path).resolve()).startswith(str(only))]
-    return Catalog(courses, quizzes, library, problems, courses_dir, quizzes_dir, invalid)
+    return Catalog(courses, quizzes, library, problems, courses_dir, quizzes_dir, invalid, skills)
 
 
 def load_catalog(config, strict: bool = False) -> Catalog:

@@ -28,6 +28,8 @@ class QuizAttempt(Base):
     quiz_id: Mapped[str] = mapped_column(String(100), index=True)
     course_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     number: Mapped[int] = mapped_column(Integer, default=1)
+    # Why the attempt exists beyond a course quiz, e.g. "skills:pre:<course>" for a self-assessment.
+    purpose: Mapped[str | None] = mapped_column(String(120), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | graded
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -47,6 +49,9 @@ class SkillAssessment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("lms_users.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lms_quiz_attempts.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # "general", or "pre:<course>"/"post:<course>" for a before/after pair around a course.
     context: Mapped[str] = mapped_column(String(100), default="general")

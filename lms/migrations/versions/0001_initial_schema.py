@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:57:48.328743
+Create Date: 2026-11-23 11:09:47.020747
 """
 from alembic import op
 import sqlalchemy as sa
@@ -77,6 +77,7 @@ def upgrade() -> None:
     sa.Column('quiz_id', sa.String(length=100), nullable=False),
     sa.Column('course_id', sa.String(length=64), nullable=True),
     sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=120), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deadline', sa.DateTime(timezone=True), nullable=True),
@@ -97,19 +98,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_lms_quiz_attempts_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_lms_quiz_attempts_open', ['user_id', 'quiz_id'], unique=True, sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
 
-    op.create_table('lms_skill_assessments',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('context', sa.String(length=100), nullable=False),
-    sa.Column('answers', sa.JSON(), nullable=False),
-    sa.Column('profile', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['lms_users.id'], name=op.f('fk_lms_skill_assessments_user_id_lms_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_skill_assessments'))
-    )
-    with op.batch_alter_table('lms_skill_assessments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lms_skill_assessments_user_id'), ['user_id'], unique=False)
-
     op.create_table('lms_lessons',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.String(length=64), nullable=False),
@@ -123,6 +111,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_lessons')),
     sa.UniqueConstraint('course_id', 'key', name=op.f('uq_lms_lessons_course_id_key'))
     )
+    op.create_table('lms_skill_assessments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=True),
+    sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('context', sa.String(length=100), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('profile', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['attempt_id'], ['lms_quiz_attempts.id'], name=op.f('fk_lms_skill_assessments_attempt_id_lms_quiz_attempts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['lms_users.id'], name=op.f('fk_lms_skill_assessments_user_id_lms_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_skill_assessments')),
+    sa.UniqueConstraint('attempt_id', name=op.f('uq_lms_skill_assessments_attempt_id'))
+    )
+    with op.batch_alter_table('lms_skill_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_skill_assessments_user_id'), ['user_id'], unique=False)
+
     op.create_table('lms_enrolments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -176,11 +180,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lms_enrolments_course_id'))
 
     op.drop_table('lms_enrolments')
-    op.drop_table('lms_lessons')
     with op.batch_alter_table('lms_skill_assessments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_skill_assessments_user_id'))
 
     op.drop_table('lms_skill_assessments')
+    op.drop_table('lms_lessons')
     with op.batch_alter_table('lms_quiz_attempts', schema=None) as batch_op:
         batch_op.drop_index('uq_lms_quiz_attempts_open', sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
         batch_op.drop_index(batch_op.f('ix_lms_quiz_attempts_user_id'))
