@@ -97,6 +97,19 @@ def courses_sync() -> None:
         click.echo(f"{len(catalog.problems)} content problem(s); run 'lms courses check'", err=True)
 
 
+@courses_group.command("report")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Default: docs/content.md")
+def courses_report(out: str | None) -> None:
+    """Write docs/content.md: lessons, word counts per language, sources, seed coverage."""
+    from lms.config import PROJECT_ROOT
+    from lms.content.report import build_report
+
+    catalog = _scan(None)
+    target = Path(out) if out else PROJECT_ROOT / "docs" / "content.md"
+    target.write_text(build_report(catalog, PROJECT_ROOT / "docs" / "seed-coverage.yaml"), encoding="utf-8")
+    click.echo(f"wrote {target}")
+
+
 @lms_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Administrator")
