@@ -104,6 +104,15 @@ def test_prerequisites_come_first_on_the_path():
     assert learning_path(smap, {"a": 90, "b": 90}, "en", {}) == []
 
 
+def test_a_course_recommended_by_two_areas_is_one_step():
+    area_a = Area("a", {"en": "A"}, [], ["q"], [Recommendation("c1", ["l1", "l2"], {"en": "for a"})])
+    area_b = Area("b", {"en": "B"}, [], ["r"], [Recommendation("c1", ["l2", "l3"], {"en": "for b"}), Recommendation("c2", [], {"en": "other"})])
+    steps = learning_path(SkillsMap("x", 60, [area_a, area_b]), {"a": 10, "b": 20}, "en", {})
+    assert [s.course for s in steps] == ["c1", "c2"]
+    assert steps[0].lessons == ["l1", "l2", "l3"]
+    assert [r for _a, _s, r in steps[0].reasons] == ["for a", "for b"]
+
+
 def test_checker_reports_a_broken_skills_map(content_dirs):
     courses, quizzes = content_dirs
     path = quizzes / "_maps" / "skills.yaml"

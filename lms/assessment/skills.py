@@ -133,39 +133,37 @@ def profile_from_attempt(smap: SkillsMap, quiz: Quiz, attempt: QuizAttempt) -> d
 
 @dataclass
 class PathStep:
-    area: Area
-    score: int
+    """One course on the learning path, with the lessons to start with and why."""
+
     course: str
     lessons: list[str]
-    reason: str
+    reasons: list[tuple[Area, int, str]]  # (area, score, reason)
+
+    @property
+    def score(self) -> int:
+        return min(score for _a, score, _r in self.reasons)
 
 
 def learning_path(smap: SkillsMap, profile: dict[str, int], lang: str, prerequisites: dict[str, list[str]], done_courses: set[str] = frozenset()) -> list[PathStep]:
-    """Weakest areas first; each recommendation once; a course's prerequisites come before it."""
+    """Weakest areas first, one step per course; a course's prerequisites come before it."""
     weak = sorted((a for a in smap.areas if profile.get(a.id, 0) < smap.threshold), key=lambda a: (profile.get(a.id, 0), a.id))
-    steps: list[PathStep] = []
-    seen: set[tuple[str, tuple[str, ...]]] = set()
+    steps: dict[str, PathStep] = {}
     for area in weak:
         for rec in area.recommend:
             if rec.course in done_courses:
                 continue
-            key = (rec.course, tuple(rec.lessons))
-            if key in seen:
-                continue
-            seen.add(key)
-            steps.append(PathStep(area, profile.get(area.id, 0), rec.course, rec.lessons, rec.reason.get(lang) or rec.reason["en"]))
-    # Move any course's prerequisite that is also on the path in front of it (stable otherwise).
-    order = [s.course for s in steps]
-    for i, step in enumerate(list(steps)):
+            step = steps.setdefault(rec.course, PathStep(rec.course, [], []))
+            step.lessons += [key for key in rec.lessons if key not in step.lessons]
+            step.reasons.append((area, profile.get(area.id, 0), rec.reason.get(lang) or rec.reason["en"]))
+    ordered = list(steps.values())
+    # Move a prerequisite that is also on the path in front of the course that needs it.
+    for step in list(ordered):
         for pre in prerequisites.get(step.course, []):
-            if pre in order and order.index(pre) > order.index(step.course):
-                j = order.index(pre)
-                moved = steps.pop(j)
-                order.pop(j)
-                idx = order.index(step.course)
-                steps.insert(idx, moved)
-                order.insert(idx, moved.course)
-    return steps
+            pre_step = steps.get(pre)
+            if pre_step and ordered.index(pre_step) > ordered.index(step):
+                ordered.remove(pre_step)
+                ordered.insert(ordered.index(step), pre_step)
+    return ordered
 
 
 def record(user: User, attempt: QuizAttempt, smap: SkillsMap, quiz: Quiz) -> SkillAssessment:
@@ -211,14 +209,16 @@ def chart_svg(smap: SkillsMap, profile: dict[str, int], lang: str, title: str, c
     chart = pygal.HorizontalBar(js=[], disable_xml_declaration=True, range=(0, 100), style=style, title=title,
                                 show_legend=compare is not None, print_values=True, width=800,
                                 height=120 + 60 * len(smap.areas), legend_at_bottom=True)
-    chart.x_labels = [a.label(lang) for a in smap.areas]
+    areas = list(reversed(smap.areas))  # pygal draws the first bar at the bottom
+    chart.x_labels = [a.label(lang) for a in areas]
     if compare is not None:
-        chart.add(compare_label, [compare.get(a.id, 0) for a in smap.areas])
-    chart.add(label or title, [profile.get(a.id, 0) for a in smap.areas])
+        chart.add(compare_label, [compare.get(a.id, 0) for a in areas])
+    chart.add(label or title, [profile.get(a.id, 0) for a in areas])
     # pygal always embeds a small config script for its optional tooltips; the chart is shown
     # as a static image, so drop it.
     return re.sub(r"<script\b[^>]*>.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
 
 
 def as_dict(step: PathStep) -> dict[str, Any]:
-    return {"area": step.area.id, "score": step.score, "course": step.course, "lessons": step.lessons, "reason": step.reason}
+    return {"course": step.course, "lessons": step.lessons,
+            "reasons": [{"area": a.id, "score": score, "reason": reason} for a, score, reason in step.reasons]}
