@@ -111,7 +111,7 @@ def alembic_config(engine_url: str | None = None):
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Apply Alembic migrations to ``engine``'s database."""
     from alembic import command
 
