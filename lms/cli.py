@@ -110,6 +110,43 @@ def courses_report(out: str | None) -> None:
     click.echo(f"wrote {target}")
 
 
+@lms_cli.group("i18n")
+def i18n_group() -> None:
+    """Translation status of the course content."""
+
+
+@i18n_group.command("status")
+@click.option("--strict", is_flag=True, help="Exit 1 when anything is missing or outdated.")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
+def i18n_status(strict: bool, langs: tuple[str, ...]) -> None:
+    """Per course and language: lessons translated, missing, outdated; reviewed vs unreviewed."""
+    from lms.content.i18n_status import course_status, library_status
+
+    catalog = _scan(None)
+    languages = list(langs) or list(current_app.config["LMS_LANGUAGES"])
+    bad = False
+    click.echo(f"{'course':36} {'lang':4} {'translated':>10} {'missing':>8} {'outdated':>8} {'reviewed':>8} {'unreviewed':>10}")
+    rows = [(cid, lang, st) for cid, per in course_status(catalog, languages).items() for lang, st in per.items()]
+    rows += [("(library)", lang, st) for lang, st in library_status(catalog, languages).items()]
+    for cid, lang, st in rows:
+        click.echo(f"{cid:36} {lang:4} {st.translated:>10} {len(st.missing):>8} {len(st.outdated):>8} {st.reviewed:>8} {st.unreviewed:>10}")
+        if not st.ok:
+            bad = True
+            for item in st.outdated:
+                click.echo(f"    outdated: {item}")
+    totals: dict[str, list[int]] = {}
+    for _cid, lang, st in rows:
+        t = totals.setdefault(lang, [0, 0])
+        t[0] += st.reviewed
+        t[1] += st.unreviewed
+    click.echo("reviewed/unreviewed per language: " + ", ".join(f"{lang} {r}/{u}" for lang, (r, u) in totals.items()))
+    if catalog.problems:
+        click.echo(f"{len(catalog.problems)} content problem(s); run 'lms courses check'", err=True)
+        bad = True
+    if strict and bad:
+        sys.exit(1)
+
+
 @lms_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Administrator")
