@@ -244,3 +244,80 @@ def test_concurrent_submissions_grade_exactly_once(app, learner, login):
     with app.app_context():
         rows = list(db.session().scalars(select(QuizAttempt)))
         assert len(rows) == 1 and rows[0].status == "graded"
+
+
+# -- pools, policies, GIFT command --------------------------------------------------------------
+
+def _reload(app):
+    from lms.content.catalog import load_catalog
+
+    app.extensions["lms"].content = load_catalog(app.config)
+
+
+def _edit_quiz(content_dirs, old, new):
+    _, quizzes = content_dirs
+    path = quizzes / "demo-quiz.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_a_pool_draws_n_questions_per_attempt(app, learner_client, content_dirs):
+    _edit_quiz(content_dirs, "draw: 0", "draw: 3")
+    _reload(app)
+    seen = set()
+    for _ in range(3):
+        attempt_id = _start(learner_client)
+        with app.app_context():
+            layout = db.session().get(QuizAttempt, attempt_id).layout
+        assert len(layout) == 3
+        seen |= {item["id"] for item in layout}
+        learner_client.post(f"/quiz/attempt/{attempt_id}", data={"action": "submit"})
+    assert len(seen) > 3  # different draws across attempts (7 in the pool)
+
+
+def test_policy_never_hides_answers_and_feedback(app, learner_client, content_dirs):
+    _edit_quiz(content_dirs, "show_answers: after_submit", "show_answers: never")
+    _reload(app)
+    attempt_id = _start(learner_client)
+    learner_client.post(f"/quiz/attempt/{attempt_id}", data={"action": "submit"})
+    html = learner_client.get(f"/quiz/attempt/{attempt_id}/result").get_data(as_text=True)
+    assert "Connected firms in one region" not in html and "Right, connected firms" not in html
+    assert "Not passed this time" in html
+
+
+def test_policy_after_pass_reveals_only_once_passed(app, learner_client, content_dirs):
+    from tests.test_learning import _pass_quiz
+
+    _edit_quiz(content_dirs, "show_answers: after_submit", "show_answers: after_pass")
+    _reload(app)
+    attempt_id = _start(learner_client)
+    learner_client.post(f"/quiz/attempt/{attempt_id}", data={"action": "submit"})
+    assert "Correct answer:" not in learner_client.get(f"/quiz/attempt/{attempt_id}/result").get_data(as_text=True)
+    _resp, passed_id = _pass_quiz(learner_client, app)
+    assert "Right, connected firms in one region." in learner_client.get(f"/quiz/attempt/{passed_id}/result").get_data(as_text=True)
+
+
+def test_import_gift_command_writes_a_quiz_the_checker_accepts(runner, tmp_path, content_dirs):
+    from pathlib import Path
+
+    from lms.content.catalog import scan
+
+    courses, quizzes = content_dirs
+    src = Path(__file__).parent / "data" / "real_world.gift"
+    out = quizzes / "imported-gift.yaml"
+    result = runner.invoke(args=["lms", "quizzes", "import-gift", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    problems = [str(p) for p in scan(courses, quizzes, ["en"]).problems if "imported-gift" in p.path]
+    assert problems == []
+
+
+def test_import_gift_command_reports_errors_and_writes_nothing(runner, tmp_path):
+    bad = tmp_path / "bad.gift"
+    bad.write_text("::Q1:: What? {=yes ~no\n\n::Q2:: Essay here {}\n")
+    out = tmp_path / "bad.yaml"
+    result = runner.invoke(args=["lms", "quizzes", "import-gift", str(bad), "--out", str(out)])
+    assert result.exit_code != 0
+    assert "line 1:" in result.output and "essay" in result.output.lower()
+    assert not out.exists()
