@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField
-from wtforms.validators import AnyOf, DataRequired
+from wtforms.validators import AnyOf
+
+from lms.validators import required
 
 
 def role_label(role: str) -> str:
@@ -9,7 +11,7 @@ def role_label(role: str) -> str:
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), validators=[DataRequired()], choices=[
+    role = SelectField(_l("Role"), validators=[required()], choices=[
         ("learner", role_label("learner")), ("trainer", role_label("trainer")), ("admin", role_label("admin")),
     ])
     submit = SubmitField(_l("Change role"))

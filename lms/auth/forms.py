@@ -4,10 +4,18 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import EqualTo, Optional, ValidationError
 
 from lms.config import LANGUAGES
+from lms.validators import email, length, required
 
 COUNTRIES = ["DK", "EE", "FI", "GL", "IS", "LT", "LV", "NO", "SE"]
 PASSWORD_MIN = 10
@@ -29,27 +37,27 @@ def _password_rules(form, field):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[required(), email(), length(max=254)])
+    password = PasswordField(_l("Password"), validators=[required(), length(max=200)])
     next = HiddenField()
     submit = SubmitField(_l("Log in"))
 
 
 class RegisterForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    display_name = StringField(_l("Your name"), validators=[required(), length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[required(), email(), length(max=254)])
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200), _password_rules],
+        validators=[required(), length(min=PASSWORD_MIN, max=200), _password_rules],
         description=_l("At least 10 characters. A few unrelated words make a strong password."),
     )
     confirm = PasswordField(
         _l("Repeat password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        validators=[required(), EqualTo("password", message=_l("The passwords do not match."))],
     )
-    locale = SelectField(_l("Language"), validators=[DataRequired()])
+    locale = SelectField(_l("Language"), validators=[required()])
     country = SelectField(_l("Country"), validators=[Optional()])
-    organisation = StringField(_l("Organisation or company"), validators=[Optional(), Length(max=200)])
+    organisation = StringField(_l("Organisation or company"), validators=[Optional(), length(max=200)])
     submit = SubmitField(_l("Create account"))
 
     def __init__(self, *args, **kwargs):
@@ -59,10 +67,10 @@ class RegisterForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
-    locale = SelectField(_l("Language"), validators=[DataRequired()])
+    display_name = StringField(_l("Your name"), validators=[required(), length(max=100)])
+    locale = SelectField(_l("Language"), validators=[required()])
     country = SelectField(_l("Country"), validators=[Optional()])
-    organisation = StringField(_l("Organisation or company"), validators=[Optional(), Length(max=200)])
+    organisation = StringField(_l("Organisation or company"), validators=[Optional(), length(max=200)])
     submit = SubmitField(_l("Save profile"))
 
     def __init__(self, *args, **kwargs):
@@ -72,29 +80,29 @@ class ProfileForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    current = PasswordField(_l("Current password"), validators=[required(), length(max=200)])
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200), _password_rules]
+        _l("New password"), validators=[required(), length(min=PASSWORD_MIN, max=200), _password_rules]
     )
     confirm = PasswordField(
         _l("Repeat new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        validators=[required(), EqualTo("password", message=_l("The passwords do not match."))],
     )
     submit = SubmitField(_l("Change password"))
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[required(), email(), length(max=254)])
     submit = SubmitField(_l("Send reset link"))
 
 
 class ResetForm(FlaskForm):
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200), _password_rules]
+        _l("New password"), validators=[required(), length(min=PASSWORD_MIN, max=200), _password_rules]
     )
     confirm = PasswordField(
         _l("Repeat new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        validators=[required(), EqualTo("password", message=_l("The passwords do not match."))],
     )
     submit = SubmitField(_l("Set new password"))
 

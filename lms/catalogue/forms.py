@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from lms.config import LANGUAGES
+from lms.validators import length
 
 
 def theme_label(theme: str) -> str:
@@ -19,7 +20,7 @@ def level_label(level: str) -> str:
 
 
 class FilterForm(FlaskForm):
-    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
+    q = SearchField(_l("Search"), validators=[Optional(), length(max=100)])
     theme = SelectField(_l("Theme"), validators=[Optional()], choices=[
         ("", _l("All themes")), ("clustering", theme_label("clustering")),
         ("digital-skills", theme_label("digital-skills")), ("entrepreneurship", theme_label("entrepreneurship")),
