@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres install migrate demo check clean
+.PHONY: run test test-postgres install migrate demo check clean i18n-extract i18n-update i18n-compile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test,prod]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# Compiled catalogs (.mo) are build output, made from translations/*/LC_MESSAGES/messages.po.
+MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+%.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel compile -i $< -o $@
+
+install: $(STAMP) $(MO)
 
 migrate: install
 	$(VENV)/bin/flask --app wsgi lms db upgrade
@@ -30,6 +35,16 @@ test-postgres: install
 
 check: install
 	$(VENV)/bin/flask --app wsgi lms courses check
+
+i18n-extract: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project "Co-in-Co LMS" --msgid-bugs-address "i18n@example.org" -o translations/messages.pot .
+
+i18n-update: i18n-extract
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+i18n-compile: $(STAMP)
+	$(VENV)/bin/pybabel compile -d translations --statistics
 
 clean:
 	rm -rf $(VENV) build *.egg-info
