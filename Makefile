@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres install migrate demo check clean i18n-extract i18n-update i18n-compile
+.PHONY: run test test-browser test-postgres install migrate demo check clean i18n-extract i18n-update i18n-compile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,15 @@ run: install
 	LMS_SECURE_COOKIES=$${LMS_SECURE_COOKIES:-0} $(VENV)/bin/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest --ignore=tests/browser
+
+# Browser journeys in Debian's headless Chromium (`apt-get install chromium`; no browser downloads).
+test-browser: install
+	$(PY) -m pip install --quiet -e ".[browser]"
+	$(PY) -m pytest tests/browser -p no:logging
 
 test-postgres: install
-	LMS_TEST_DATABASE_URL=$${LMS_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest
+	LMS_TEST_DATABASE_URL=$${LMS_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest --ignore=tests/browser
 
 check: install
 	$(VENV)/bin/flask --app wsgi lms courses check

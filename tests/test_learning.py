@@ -201,3 +201,12 @@ def test_concurrent_enrol_and_complete_never_duplicate(app, learner, login):
     assert errors == []
     assert _count(app, Enrolment, user_id=learner.id) == 1
     assert _count(app, LessonProgress, user_id=learner.id) == 1
+
+
+def test_continue_goes_to_the_next_step_when_the_last_lesson_is_done(learner_client):
+    learner_client.post("/courses/demo-course/enrol")
+    for key in ("intro", "details"):
+        learner_client.get(f"/learn/demo-course/{key}")
+        learner_client.post(f"/learn/demo-course/{key}/complete")
+    resp = learner_client.get("/learn/demo-course/continue")
+    assert resp.headers["Location"].endswith("/quiz/demo-course/demo-quiz")

@@ -52,11 +52,14 @@ def resume(slug: str):
         return redirect_response
     enr = services.enrolment(current_user, cdef.id)
     key = services.lesson_key_by_id(enr.last_lesson_id) if enr else None
-    if key is None:
-        progress = services.course_progress(current_user, cdef)
+    progress = services.course_progress(current_user, cdef)
+    if key is None or key in progress.completed_lessons:
+        # The last lesson is done: go on to the next step instead of back to it.
         if progress.next_quiz:
             return redirect(url_for("lms.quiz.start_page", slug=slug, quiz_id=progress.next_quiz))
-        key = (progress.next_lesson or cdef.lessons[0]).key
+        if progress.next_lesson is None:
+            return redirect(url_for("lms.catalogue.course", slug=slug))
+        key = progress.next_lesson.key
     return redirect(url_for("lms.learn.lesson", slug=slug, lesson_key=key))
 
 

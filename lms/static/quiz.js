@@ -7,7 +7,8 @@
   function save() {
     var data = new FormData(form);
     data.set("action", "save");
-    fetch(form.action, {method: "POST", body: data, credentials: "same-origin",
+    // form.action would return the <button name="action">, not the URL
+    fetch(form.getAttribute("action"), {method: "POST", body: data, credentials: "same-origin",
       headers: {"X-Requested-With": "fetch", "Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (j) { if (status && j && j.saved) status.textContent = status.dataset.saved || "\u2713"; })
