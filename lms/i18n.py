@@ -56,6 +56,12 @@ def format_minutes(minutes: int) -> str:
     return ngettext("%(num)s minute", "%(num)s minutes", mins)
 
 
+def language_name(code: str) -> str:
+    """The name of a language in the reader's language, for use inside sentences."""
+    loc = get_locale()
+    return (loc.languages.get(code) if loc else None) or LANGUAGES.get(code, code)
+
+
 def template_context() -> dict:
     from flask_wtf.csrf import generate_csrf
 
@@ -73,5 +79,6 @@ def template_context() -> dict:
         "format_decimal": format_decimal,
         "format_percent": format_percent,
         "format_minutes": format_minutes,
+        "language_name": language_name,
         "site_name": current_app.config["LMS_SITE_NAME"],
     }

@@ -390,8 +390,18 @@ def normalise_text(value: str, case_sensitive: bool, accent_sensitive: bool) -> 
     return unicodedata.normalize("NFC", value)
 
 
+class _TypedAnswer(QuestionType):
+    """Questions answered by typing (or rating): nothing to shuffle, nothing extra to show."""
+
+    def layout(self, q, rng, shuffle):
+        return {}
+
+    def present(self, q, layout, T):
+        return {}
+
+
 @register
-class ShortText(QuestionType):
+class ShortText(_TypedAnswer):
     name = "short"
 
     def validate(self, q):
@@ -399,12 +409,6 @@ class ShortText(QuestionType):
         if not isinstance(acc, list) or not acc or not all(isinstance(a, (str, int, float)) for a in acc):
             return [(line_of(q, "accept"), "a short-text question needs a non-empty 'accept' list")]
         return []
-
-    def layout(self, q, rng, shuffle):
-        return {}
-
-    def present(self, q, layout, T):
-        return {}
 
     def parse(self, q, layout, get):
         values = get("")
@@ -430,7 +434,7 @@ class ShortText(QuestionType):
 
 
 @register
-class Numeric(QuestionType):
+class Numeric(_TypedAnswer):
     name = "numeric"
 
     def validate(self, q):
@@ -447,12 +451,6 @@ class Numeric(QuestionType):
             elif not (isinstance(a.get("min"), (int, float)) and isinstance(a.get("max"), (int, float)) and a["min"] <= a["max"]):
                 problems.append((line_of(a), "a numeric answer needs 'value' (and 'tolerance') or 'min' <= 'max'"))
         return problems
-
-    def layout(self, q, rng, shuffle):
-        return {}
-
-    def present(self, q, layout, T):
-        return {}
 
     def parse(self, q, layout, get):
         values = get("")
@@ -492,7 +490,7 @@ class Numeric(QuestionType):
 
 
 @register
-class Likert(QuestionType):
+class Likert(_TypedAnswer):
     name = "likert"
     scored = False
 
