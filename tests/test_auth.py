@@ -177,3 +177,12 @@ def test_create_admin_refuses_a_short_password(runner, monkeypatch):
     monkeypatch.setenv("LMS_ADMIN_PASSWORD", "short")
     result = runner.invoke(args=["lms", "create-admin", "boss@example.org"])
     assert result.exit_code != 0
+
+
+def test_reset_mail_is_in_the_accounts_language(client, app, make_user):
+    user = make_user(locale="nb")
+    client.post("/account/forgot", data={"email": user.email})
+    msg = app.extensions["lms"].mail.outbox[-1]
+    assert msg["Subject"] != "Reset your password"
+    assert "/account/reset/" in msg.get_content()
+    assert user.display_name in msg.get_content()

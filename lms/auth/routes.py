@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -134,8 +135,10 @@ def forgot():
         if user is not None and user.active:
             token = services.create_reset_token(user, current_app.config["LMS_RESET_TOKEN_MAX_AGE"])
             link = url_for("lms.auth.reset", token=token, _external=True)
-            body = render_template("lms/email/reset.txt", user=user, link=link)
-            state().mail.send(user.email, _("Reset your password"), body)
+            with force_locale(user.locale or "en"):  # the account's language, not the requester's
+                body = render_template("lms/email/reset.txt", user=user, link=link)
+                subject = _("Reset your password")
+            state().mail.send(user.email, subject, body)
         # The same answer whether or not the address exists.
         flash(_("If an account exists for that address, we have sent a link to reset the password."), "info")
         return redirect(url_for("lms.auth.login"))
