@@ -53,3 +53,15 @@ i18n-compile: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Benchmarks (benchmarks/README.md): load on 127.0.0.1 only, bounded runs; results in docs/benchmarks.md.
+.PHONY: bench bench-peer
+
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { S=$$(test "$$(id -u)" = 0 || echo sudo); $$S apt-get update -qq && $$S apt-get install -y -qq wrk; }
+	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+bench-peer: install
+	@command -v wrk >/dev/null 2>&1 || { S=$$(test "$$(id -u)" = 0 || echo sudo); $$S apt-get update -qq && $$S apt-get install -y -qq wrk; }
+	$(PY) benchmarks/peer.py $(BENCH_ARGS)

@@ -233,3 +233,8 @@ def import_gift(file: str, out: str | None, lang: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(dump_quiz_yaml(quiz), encoding="utf-8")
     click.echo(f"wrote {target} ({len(quiz['questions'])} question(s))")
+
+
+from lms.analytics.commands import demo_data  # noqa: E402  (the analytics area's command)
+
+lms_cli.add_command(demo_data)

@@ -46,6 +46,19 @@ DEFAULTS: dict[str, object] = {
     "LMS_RESET_TOKEN_MAX_AGE": 3600,
     "LMS_SITE_NAME": "Co-in-Co Learning",
     "LMS_ORGANISATION": "Co-in-Co partnership",
+    # Certificates (docs/certificates.md).
+    "LMS_BASE_URL": None,  # scheme and host for links in PDFs and badges; else from the request
+    "LMS_CERT_ORGANISATION": "Co-in-Co partnership",
+    "LMS_CERT_SIGNATORY_NAME": "",
+    "LMS_CERT_SIGNATORY_TITLE": "",
+    "LMS_CERT_SIGNING_KEY": None,  # else derived from SECRET_KEY
+    "LMS_CERT_FONT_DIR": "/usr/share/fonts/truetype/noto",  # Debian fonts-noto-core
+    "LMS_CERT_CACHE_DIR": None,  # else <instance>/certificates
+    "LMS_VERIFY_RATE_LIMIT": "30 per minute",
+    # Exercise uploads: the largest file a learner may submit, and where files are kept
+    # (None: <instance>/uploads, outside the web root).
+    "LMS_UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
+    "LMS_UPLOAD_DIR": None,
 }
 
 # Environment variables read by the standalone app (see README "Configuration").
@@ -67,6 +80,16 @@ ENV_KEYS: dict[str, str] = {
     "LMS_QUIZZES_DIR": "str",
     "LMS_SITE_NAME": "str",
     "LMS_ORGANISATION": "str",
+    "LMS_BASE_URL": "str",
+    "LMS_CERT_ORGANISATION": "str",
+    "LMS_CERT_SIGNATORY_NAME": "str",
+    "LMS_CERT_SIGNATORY_TITLE": "str",
+    "LMS_CERT_SIGNING_KEY": "str",
+    "LMS_CERT_FONT_DIR": "str",
+    "LMS_CERT_CACHE_DIR": "str",
+    "LMS_VERIFY_RATE_LIMIT": "str",
+    "LMS_UPLOAD_MAX_BYTES": "int",
+    "LMS_UPLOAD_DIR": "str",
 }
 
 

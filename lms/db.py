@@ -56,13 +56,31 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - trivial
-            # IMMEDIATE takes the write lock up front: a transaction that read first and
-            # writes later would otherwise fail at once with "database is locked" when
-            # another request wrote in between (SQLite cannot upgrade a stale snapshot).
-            # Writers queue on busy_timeout instead; readers are not blocked (WAL).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A transaction that writes takes the write lock up front (IMMEDIATE): one that read
+            # first and wrote later would fail at once with "database is locked" when another
+            # request wrote in between (SQLite cannot upgrade a stale snapshot). Reads (GET
+            # requests) begin DEFERRED so they never wait for each other; a GET that writes calls
+            # begin_write() first.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
     return engine
+
+
+def _wants_write_lock() -> bool:
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return True  # CLI, tests, background jobs: assume a write
+    return request.method not in ("GET", "HEAD", "OPTIONS") or bool(g.get("_lms_write"))
+
+
+def begin_write() -> None:
+    """Before writing in a GET request: end the read transaction so the next one takes the
+    write lock first (SQLite). Objects already loaded stay usable (expire_on_commit=False)."""
+    g._lms_write = True
+    sess = g.get("_lms_session")
+    if sess is not None and sess.in_transaction() and sess.get_bind().dialect.name == "sqlite":
+        sess.commit()
 
 
 def _state():
@@ -97,6 +115,11 @@ def insert_ignore(sess: Session, model, values: dict[str, Any], conflict: list[s
     dialect = sess.get_bind().dialect.name
     ins = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = ins(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    if dialect == "postgresql":
+        # On PostgreSQL SQLAlchemy adds RETURNING <pk> to tables with a serial key, and rowcount
+        # is then -1 even when the conflict inserted nothing: count the returned rows instead.
+        key = next(iter(model.__table__.primary_key.columns))
+        return sess.execute(stmt.returning(key)).first() is not None
     result = sess.execute(stmt)
     return bool(result.rowcount)
 

@@ -147,17 +147,20 @@ class LMS:
 
         from lms import security
         from lms.admin import bp as admin_bp
+        from lms.analytics import bp as analytics_bp
         from lms.api import bp as api_bp
         from lms.assessment import bp as quiz_bp
         from lms.auth import bp as auth_bp
         from lms.catalogue import bp as catalogue_bp
+        from lms.certificates import bp as certificates_bp
         from lms.core import bp as core_bp
         from lms.errors import register_error_handlers
         from lms.learn import bp as learn_bp
+        from lms.trainer import bp as trainer_bp
 
         # Views live in each area's routes module; importing it attaches them to the area's bp.
-        for area in ("core", "auth", "catalogue", "learn", "assessment", "admin", "api"):
-            importlib.import_module(f"lms.{area}.routes")
+        for area in ("core", "auth", "catalogue", "learn", "learn.feedback", "assessment", "admin", "api", "certificates", "trainer", "analytics"):
+            importlib.import_module(f"lms.{area}" if "." in area else f"lms.{area}.routes")
         parent = Blueprint(
             "lms",
             __name__,
@@ -165,7 +168,7 @@ class LMS:
             static_folder="static",
             static_url_path="/static/lms",
         )
-        for child in (core_bp, auth_bp, catalogue_bp, learn_bp, quiz_bp, admin_bp, api_bp):
+        for child in (core_bp, auth_bp, catalogue_bp, learn_bp, quiz_bp, admin_bp, api_bp, certificates_bp, trainer_bp, analytics_bp):
             parent.register_blueprint(child)
         security.install(parent)
         register_error_handlers(parent)

@@ -211,3 +211,27 @@ def test_continue_goes_to_the_next_step_when_the_last_lesson_is_done(learner_cli
         learner_client.post(f"/learn/demo-course/{key}/complete")
     resp = learner_client.get("/learn/demo-course/continue")
     assert resp.headers["Location"].endswith("/quiz/demo-course/demo-quiz")
+
+
+def test_concurrent_lesson_views_by_many_learners_all_succeed(app, make_user, login):
+    """Lesson views read and then write progress: on SQLite they must queue, never fail."""
+    clients = []
+    for _ in range(8):
+        c = app.test_client()
+        login(c, make_user())
+        c.post("/courses/demo-course/enrol")
+        c.get("/learn/demo-course/intro")
+        clients.append(c)
+    barrier = threading.Barrier(len(clients))
+    codes = []
+
+    def view(c):
+        barrier.wait()
+        for key in ("details", "wrap-up", "intro"):
+            codes.append(c.get(f"/learn/demo-course/{key}").status_code)
+
+    threads = [threading.Thread(target=view, args=(c,)) for c in clients]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert codes == [200] * 24
+    assert _count(app, LessonProgress) == 24

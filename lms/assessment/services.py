@@ -228,6 +228,7 @@ def submit(attempt: QuizAttempt, quiz: Quiz, user: User, form, lang: str, pass_m
 def expire_if_due(attempt: QuizAttempt, quiz: Quiz, now: datetime, lang: str = "en", pass_mark: float | None = None) -> bool:
     """Grade an open attempt whose time is up from its saved answers; True when it was closed."""
     if attempt.status == "open" and past_deadline(attempt, now):
+        db.begin_write()  # may run while a GET shows the attempt
         finish(attempt, quiz, lang, quiz.pass_mark if pass_mark is None else pass_mark, _aware(attempt.deadline))
         return True
     return False

@@ -170,6 +170,7 @@ def record(user: User, attempt: QuizAttempt, smap: SkillsMap, quiz: Quiz) -> Ski
     """Store the profile once per graded attempt (a reload or a retry never duplicates it)."""
     from lms.db import insert_ignore
 
+    db.begin_write()  # also called from the result page (GET)
     sess = db.session()
     context = (attempt.purpose or "skills:general").removeprefix("skills:")
     insert_ignore(

@@ -127,6 +127,20 @@ class CourseDef:
         rule = (self.data.get("completion") or {}).get("quizzes", "all")
         return self.quiz_ids if rule == "all" else list(rule)
 
+    def exercise_lessons(self) -> list[str]:
+        """Keys of the lessons whose (English) front matter sets an exercise."""
+        out = []
+        for entry in self.lessons:
+            meta = self.lesson_meta.get((BASE_LANG, entry.file))
+            if meta is not None and isinstance(meta.meta.get("exercise"), dict):
+                out.append(entry.key)
+        return out
+
+    def required_exercises(self) -> list[str]:
+        """Exercises a trainer must mark complete before the course completes (rule ``exercises``)."""
+        rule = (self.data.get("completion") or {}).get("exercises", "none")
+        return self.exercise_lessons() if rule == "all" else []
+
     @property
     def pass_mark(self) -> float:
         return float((self.data.get("completion") or {}).get("pass_mark", 70))
@@ -312,6 +326,8 @@ def load_course(course_dir: Path, root: Path, languages: list[str], quizzes: dic
             for qid in rule_quizzes:
                 if qid not in module_quizzes:
                     bad(line_of(completion, "quizzes"), f"completion names quiz {qid!r} that no module uses")
+    if completion.get("exercises", "none") not in ("all", "none"):
+        bad(line_of(completion, "exercises"), "completion.exercises must be 'all' or 'none'")
     pm = completion.get("pass_mark", 70)
     if not isinstance(pm, (int, float)) or not 0 <= pm <= 100:
         bad(line_of(completion, "pass_mark"), "pass_mark must be a number from 0 to 100")
@@ -353,6 +369,10 @@ def load_course(course_dir: Path, root: Path, languages: list[str], quizzes: dic
                 continue
             if not _text_map_ok(meta.get("title")):
                 problems.append(Problem(_rel(path, root), line_of(meta, "title", 2), "a lesson needs a 'title' in its front matter"))
+            exercise = meta.get("exercise")
+            if exercise is not None and not (isinstance(exercise, dict) and _text_map_ok(exercise.get("prompt"))):
+                # +1: the front matter starts on the file's second line.
+                problems.append(Problem(_rel(path, root), line_of(meta, "exercise", 1) + 1, "exercise must be a mapping with a 'prompt' text"))
             problems.extend(_check_links(body, body_line, path, course_dir, lesson_files, root))
             course.lesson_meta[(lang, entry.file)] = LessonMeta(path, meta, body_line)
             if lang == BASE_LANG:

@@ -1,16 +1,21 @@
 """The lesson player and the learner's dashboard."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.access import access
 from lms.auth.forms import ConfirmForm
 from lms.catalogue import services as catalogue
+from lms.content.catalog import BASE_LANG
 from lms.content.lessons import lesson_view
 from lms.i18n import current_lang
 from lms.learn import bp, services
+from lms.security import limiter
+from lms.trainer import exercises, uploads
+from lms.trainer import services as cohorts
+from lms.trainer.forms import ExerciseForm, JoinForm
 
 
 def _enrolled_course(slug: str):
@@ -40,7 +45,10 @@ def dashboard():
             "last_key": services.lesson_key_by_id(enr.last_lesson_id),
         })
     resume = items[0] if items and not items[0]["progress"].complete else None
-    return render_template("lms/learn/dashboard.html", items=items, resume=resume)
+    return render_template(
+        "lms/learn/dashboard.html", items=items, resume=resume,
+        announcements=cohorts.announcements_for(current_user), my_cohorts=cohorts.my_memberships(current_user),
+    )
 
 
 @bp.route("/<slug>/continue")
@@ -69,11 +77,17 @@ def lesson(slug: str, lesson_key: str):
     cdef, redirect_response = _enrolled_course(slug)
     if redirect_response:
         return redirect_response
+    return _lesson_page(cdef, lesson_key)
+
+
+def _lesson_page(cdef, lesson_key: str, exercise_form: ExerciseForm | None = None, status: int = 200):
+    """Render a lesson; a refused exercise answer re-renders it with the form's errors (no visit recorded)."""
     entry = cdef.lesson(lesson_key)
     rows = services.lesson_rows(cdef.id)
     if entry is None or lesson_key not in rows:
         abort(404)
-    services.open_lesson(current_user, cdef.id, rows[lesson_key])
+    if exercise_form is None:
+        services.open_lesson(current_user, cdef.id, rows[lesson_key])
     lang = current_lang()
     view = lesson_view(cdef, entry, lang)
     lessons = cdef.lessons
@@ -81,13 +95,25 @@ def lesson(slug: str, lesson_key: str):
     progress = services.course_progress(current_user, cdef)
     module = next(m for m in cdef.modules if m.key == entry.module_key)
     last_in_module = module.lessons[-1].key == lesson_key
+    exercise = None
+    if exercises.has_exercise(cdef, lesson_key):
+        sub = exercises.submission(current_user, rows[lesson_key].id)
+        shown = view.meta.meta.get("exercise") if isinstance(view.meta.meta.get("exercise"), dict) else None
+        base = cdef.lesson_meta[(BASE_LANG, entry.file)].meta["exercise"]
+        exercise = {
+            "prompt": (shown or base).get("prompt"), "lang": view.lang if shown else BASE_LANG,
+            "submission": sub, "comments": exercises.comments(sub.id) if sub else [],
+            "form": exercise_form or ExerciseForm(text=sub.text if sub else ""), "types": uploads.ALLOWED_LABEL,
+            "max_mb": current_app.config["LMS_UPLOAD_MAX_BYTES"] / (1024 * 1024),
+            "required": lesson_key in cdef.required_exercises(),
+        }
     return render_template(
         "lms/learn/lesson.html", course=cdef, view=view, lang=lang, module=module,
         prev=lessons[idx - 1] if idx > 0 else None,
         next=lessons[idx + 1] if idx + 1 < len(lessons) else None,
         quiz_after=module.quiz if last_in_module else None,
-        progress=progress, form=ConfirmForm(),
-    )
+        progress=progress, form=ConfirmForm(), exercise=exercise,
+    ), status
 
 
 @bp.route("/<slug>/<lesson_key>/complete", methods=["POST"])
@@ -114,3 +140,71 @@ def complete(slug: str, lesson_key: str):
     if services.course_progress(current_user, cdef).complete:
         flash(_("Congratulations, you have completed the course!"), "success")
     return redirect(url_for("lms.catalogue.course", slug=slug))
+
+
+# -- cohorts and exercises -------------------------------------------------------------------------
+
+
+def _join_limit() -> str:
+    return current_app.config["LMS_LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@access("learner")
+@limiter.limit(_join_limit, methods=["POST"])
+def join():
+    """Join a trainer's group with its code; joining again changes nothing."""
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            cohort, added = cohorts.join(current_user, form.code.data)
+        except cohorts.CohortError as exc:
+            form.code.errors.append(exc.message)
+            return render_template("lms/learn/join.html", form=form, cohort=None), exc.status
+        if added:
+            flash(_("Welcome to %(name)s! Its courses are now on your learning page.", name=cohort.name), "success")
+        else:
+            flash(_("You are already a member of %(name)s.", name=cohort.name), "info")
+        return redirect(url_for("lms.learn.dashboard"))
+    return render_template("lms/learn/join.html", form=form, cohort=None), 400 if form.is_submitted() else 200
+
+
+@bp.route("/join/<code>")
+@access("learner")
+def join_code(code: str):
+    """The join link a trainer shares: shows the group and a button to join it."""
+    form = JoinForm(data={"code": code})
+    cohort = cohorts.cohort_by_code(code)
+    if cohort is None:
+        form.code.errors = [_("There is no group with this code. Check the code with your trainer.")]
+        return render_template("lms/learn/join.html", form=form, cohort=None), 404
+    return render_template("lms/learn/join.html", form=form, cohort=cohort)
+
+
+@bp.route("/<slug>/<lesson_key>/exercise", methods=["POST"])
+@access("learner")
+def exercise(slug: str, lesson_key: str):
+    """Hand in (or update) the answer to a lesson's exercise: text and/or one file."""
+    cdef, redirect_response = _enrolled_course(slug)
+    if redirect_response:
+        return redirect_response
+    rows = services.lesson_rows(cdef.id)
+    if lesson_key not in rows or not exercises.has_exercise(cdef, lesson_key):
+        abort(404)
+    form = ExerciseForm()
+    if not form.validate_on_submit():
+        return _lesson_page(cdef, lesson_key, form, 400)
+    try:
+        exercises.submit(current_user, cdef, rows[lesson_key], form.text.data, form.file.data)
+    except exercises.ExerciseError as exc:
+        form[exc.field].errors = [exc.message]
+        return _lesson_page(cdef, lesson_key, form, exc.status)
+    flash(_("Your answer is handed in. Your trainer will read it."), "success")
+    return redirect(url_for("lms.learn.lesson", slug=slug, lesson_key=lesson_key) + "#exercise")
+
+
+@bp.route("/submissions/<int:submission_id>/file")
+@access("learner")
+def submission_file(submission_id: int):
+    """The learner's own submitted file, as a download."""
+    return exercises.file_response(exercises.own_submission(current_user, submission_id))

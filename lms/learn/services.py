@@ -9,10 +9,12 @@ from sqlalchemy import func, select, update
 from lms import db
 from lms.content.catalog import CourseDef, LessonEntry
 from lms.db import insert_ignore, utcnow
-from lms.models import Enrolment, Lesson, LessonProgress, QuizAttempt, User
+from lms.models import Enrolment, Lesson, LessonProgress, QuizAttempt, Submission, User
 
 # Time between two lesson views counts as reading time only up to this gap.
 MAX_READING_GAP = timedelta(minutes=30)
+# Reloading the lesson just opened records nothing new (saves a write per reload).
+REVISIT_WITHOUT_WRITE = timedelta(minutes=1)
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -51,9 +53,13 @@ def open_lesson(user: User, course_id: str, lesson: Lesson) -> None:
     Reading time needs no JavaScript: the time since the previous lesson view (up to
     MAX_READING_GAP) is added to that previous lesson.
     """
-    sess = db.session()
     now = utcnow()
     enr = enrolment(user, course_id)
+    if (enr is not None and enr.last_lesson_id == lesson.id and enr.last_activity_at
+            and timedelta(0) <= now - _aware(enr.last_activity_at) < REVISIT_WITHOUT_WRITE):
+        return  # a reload of the same lesson: nothing new to record, so no write
+    db.begin_write()  # a GET that writes
+    sess = db.session()
     if enr is not None and enr.last_lesson_id and enr.last_activity_at:
         gap = now - _aware(enr.last_activity_at)
         if timedelta(0) < gap <= MAX_READING_GAP:
@@ -118,6 +124,9 @@ class CourseProgress:
     passed: set[str] = field(default_factory=set)
     next_lesson: LessonEntry | None = None
     next_quiz: str | None = None
+    # Lesson keys of exercises the learner submitted, and those a trainer marked complete.
+    submitted_exercises: set[str] = field(default_factory=set)
+    reviewed_exercises: set[str] = field(default_factory=set)
 
     @property
     def percent(self) -> int:
@@ -128,16 +137,33 @@ class CourseProgress:
         return self.done >= self.total
 
 
-def course_progress(user: User, cdef: CourseDef) -> CourseProgress:
-    """Percent from the completion rule: each required lesson and quiz counts once."""
-    rows = lesson_rows(cdef.id)
-    prog = progress_rows(user, cdef.id)
-    completed = {key for key, row in rows.items() if row.id in prog and prog[row.id].completed_at is not None}
-    req_lessons = [k for k in cdef.required_lessons() if k in rows]
+def exercise_status(user: User, course_id: str) -> tuple[set[int], set[int]]:
+    """Lesson ids of the learner's submissions in a course: (submitted, marked complete)."""
+    rows = db.session().execute(
+        select(Submission.lesson_id, Submission.status).where(Submission.user_id == user.id, Submission.course_id == course_id)
+    ).all()
+    return {lid for lid, _s in rows}, {lid for lid, status in rows if status == "complete"}
+
+
+def build_progress(
+    cdef: CourseDef, lesson_keys: set[str], completed: set[str], passed: set[str],
+    submitted: set[str] = frozenset(), reviewed: set[str] = frozenset(),
+) -> CourseProgress:
+    """Apply the completion rule to what a learner has done (no queries: the trainer's
+    cohort grid computes many learners from a few bulk queries with the same rule)."""
+    req_lessons = [k for k in cdef.required_lessons() if k in lesson_keys]
     req_quizzes = cdef.required_quizzes()
-    passed = set(passed_quizzes(user, req_quizzes))
-    done = sum(1 for k in req_lessons if k in completed) + sum(1 for q in req_quizzes if q in passed)
-    result = CourseProgress(done=done, total=len(req_lessons) + len(req_quizzes), completed_lessons=completed, passed=passed)
+    req_exercises = [k for k in cdef.required_exercises() if k in lesson_keys]
+    done = (
+        sum(1 for k in req_lessons if k in completed)
+        + sum(1 for q in req_quizzes if q in passed)
+        + sum(1 for k in req_exercises if k in reviewed)
+    )
+    result = CourseProgress(
+        done=done, total=len(req_lessons) + len(req_quizzes) + len(req_exercises),
+        completed_lessons=set(completed), passed=set(passed) & set(req_quizzes),
+        submitted_exercises=set(submitted), reviewed_exercises=set(reviewed),
+    )
     for module in cdef.modules:
         for entry in module.lessons:
             if entry.key not in completed:
@@ -146,7 +172,28 @@ def course_progress(user: User, cdef: CourseDef) -> CourseProgress:
         if module.quiz and module.quiz in req_quizzes and module.quiz not in passed:
             result.next_quiz = module.quiz
             return result
+    # Everything read and passed: the next step is an exercise not yet handed in.
+    for key in req_exercises:
+        if key not in submitted:
+            result.next_lesson = cdef.lesson(key)
+            return result
     return result
+
+
+def course_progress(user: User, cdef: CourseDef) -> CourseProgress:
+    """Percent from the completion rule: each required lesson and quiz counts once, and with
+    ``exercises: all`` each lesson's exercise once a trainer marks it complete."""
+    rows = lesson_rows(cdef.id)
+    prog = progress_rows(user, cdef.id)
+    completed = {key for key, row in rows.items() if row.id in prog and prog[row.id].completed_at is not None}
+    passed = set(passed_quizzes(user, cdef.required_quizzes()))
+    submitted: set[str] = set()
+    reviewed: set[str] = set()
+    if cdef.required_exercises():
+        sub_ids, done_ids = exercise_status(user, cdef.id)
+        submitted = {key for key, row in rows.items() if row.id in sub_ids}
+        reviewed = {key for key, row in rows.items() if row.id in done_ids}
+    return build_progress(cdef, set(rows), completed, passed, submitted, reviewed)
 
 
 def update_completion(user: User, cdef: CourseDef) -> bool:
@@ -160,6 +207,10 @@ def update_completion(user: User, cdef: CourseDef) -> bool:
         .values(completed_at=utcnow())
     ).rowcount
     sess.commit()
+    # Issue the certificate (idempotent: a repeat or a concurrent request finds it issued).
+    from lms.certificates.services import issue_certificate
+
+    issue_certificate(user, cdef)
     return bool(changed)
 
 

@@ -7,3 +7,5 @@ from lms.models.cohorts import (  # noqa: F401
     Announcement, Attendance, Cohort, CohortCourse, CohortMember, CohortSession, CohortTrainer,
     Submission, SubmissionComment,
 )
+from lms.models.certificates import BadgeIssuer, Certificate  # noqa: F401
+from lms.models.feedback import TranslationReport  # noqa: F401

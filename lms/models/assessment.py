@@ -21,6 +21,12 @@ class QuizAttempt(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # Analytics (migration 0004): who took and passed each quiz of a course, read from an
+        # index alone (by course for everyone, by learner for a filter); and the latest first
+        # attempts of a quiz for the item analysis.
+        Index("ix_lms_quiz_attempts_course_quiz", "course_id", "quiz_id", "user_id", "passed", "status"),
+        Index("ix_lms_quiz_attempts_user_course_quiz", "user_id", "course_id", "quiz_id", "passed", "status"),
+        Index("ix_lms_quiz_attempts_quiz_first", "quiz_id", "number", "submitted_at", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -25,6 +25,8 @@ class Cohort(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # One-time token from the creating form: a double submit creates one cohort.
+    request_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 
 
 class CohortCourse(Base):
@@ -62,6 +64,7 @@ class CohortSession(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     minutes: Mapped[int] = mapped_column(Integer, default=180)
     location: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    request_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 
 
 class Attendance(Base):
@@ -121,3 +124,4 @@ class SubmissionComment(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id", ondelete="SET NULL"), nullable=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    request_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)

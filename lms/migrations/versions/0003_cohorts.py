@@ -27,9 +27,11 @@ def upgrade() -> None:
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
+    sa.Column('request_token', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['lms_users.id'], name=op.f('fk_lms_cohorts_created_by_lms_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_cohorts')),
-    sa.UniqueConstraint('join_code', name=op.f('uq_lms_cohorts_join_code'))
+    sa.UniqueConstraint('join_code', name=op.f('uq_lms_cohorts_join_code')),
+    sa.UniqueConstraint('request_token', name=op.f('uq_lms_cohorts_request_token'))
     )
     with op.batch_alter_table('lms_cohorts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_cohorts_country'), ['country'], unique=False)
@@ -75,8 +77,10 @@ def upgrade() -> None:
     sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('location', sa.String(length=200), nullable=True),
+    sa.Column('request_token', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_cohort_sessions_cohort_id_lms_cohorts'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_cohort_sessions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_cohort_sessions')),
+    sa.UniqueConstraint('request_token', name=op.f('uq_lms_cohort_sessions_request_token'))
     )
     with op.batch_alter_table('lms_cohort_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_cohort_sessions_cohort_id'), ['cohort_id'], unique=False)
@@ -141,9 +145,11 @@ def upgrade() -> None:
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('request_token', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['lms_users.id'], name=op.f('fk_lms_submission_comments_author_id_lms_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['submission_id'], ['lms_submissions.id'], name=op.f('fk_lms_submission_comments_submission_id_lms_submissions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_submission_comments'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_submission_comments')),
+    sa.UniqueConstraint('request_token', name=op.f('uq_lms_submission_comments_request_token'))
     )
     with op.batch_alter_table('lms_submission_comments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_submission_comments_submission_id'), ['submission_id'], unique=False)
