@@ -113,6 +113,24 @@ def run_learner_journey(j, live_app) -> dict:
     page.goto(j.base_url + "/learn/")
     j.axe()
     j.shot("dashboard")
+
+    # 7. the certificate: download the PDF, parse it back, open the public verify link
+    page.goto(j.base_url + "/certificates/")
+    j.axe()
+    j.shot("certificates")
+    with page.expect_download() as dl:
+        page.click("a[href$='.pdf']")
+    pdf_path = dl.value.path()
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(pdf_path).pages)
+    verify = page.get_attribute("a[href*='/verify/']", "href")
+    cert_id = verify.rstrip("/").rsplit("/", 1)[1]
+    out["pdf_text"], out["cert_id"] = text, cert_id
+    page.goto(verify)
+    j.axe()
+    j.shot("verify")
+    out["verify_html"] = page.content()
     return out
 
 
@@ -123,4 +141,6 @@ def test_learner_journey_in_latvian(journey_factory, live_server, live_app, js):
     result = run_learner_journey(j, live_app)
     course = live_app.extensions["lms"].content.course(result["course"])
     assert result["quizzes_passed"] == len(course.required_quizzes())
+    assert "Ieva" in result["pdf_text"] and result["cert_id"] in result["pdf_text"].replace("\n", "")
+    assert "Ieva Bērziņa" in result["verify_html"] and "@example.lv" not in result["verify_html"]
     assert j.violations == [], j.violations
