@@ -26,7 +26,8 @@ class QuizAttempt(Base):
         # attempts of a quiz for the item analysis.
         Index("ix_lms_quiz_attempts_course_quiz", "course_id", "quiz_id", "user_id", "passed", "status"),
         Index("ix_lms_quiz_attempts_user_course_quiz", "user_id", "course_id", "quiz_id", "passed", "status"),
-        Index("ix_lms_quiz_attempts_quiz_first", "quiz_id", "number", "submitted_at", "user_id"),
+        Index("ix_lms_quiz_attempts_quiz_first", "quiz_id", "number", "submitted_at", "user_id", "id",
+              sqlite_where=text("status = 'graded'"), postgresql_where=text("status = 'graded'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

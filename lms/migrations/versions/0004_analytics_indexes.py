@@ -5,6 +5,7 @@ Revises: 0001
 Create Date: 2026-11-23 12:00:00.000000
 """
 from alembic import op
+import sqlalchemy as sa
 
 
 revision = '0004'
@@ -26,12 +27,12 @@ def upgrade() -> None:
     with op.batch_alter_table('lms_quiz_attempts', schema=None) as batch_op:
         batch_op.create_index('ix_lms_quiz_attempts_course_quiz', ['course_id', 'quiz_id', 'user_id', 'passed', 'status'], unique=False)
         batch_op.create_index('ix_lms_quiz_attempts_user_course_quiz', ['user_id', 'course_id', 'quiz_id', 'passed', 'status'], unique=False)
-        batch_op.create_index('ix_lms_quiz_attempts_quiz_first', ['quiz_id', 'number', 'submitted_at', 'user_id'], unique=False)
+        batch_op.create_index('ix_lms_quiz_attempts_quiz_first', ['quiz_id', 'number', 'submitted_at', 'user_id', 'id'], unique=False, sqlite_where=sa.text("status = 'graded'"), postgresql_where=sa.text("status = 'graded'"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('lms_quiz_attempts', schema=None) as batch_op:
-        batch_op.drop_index('ix_lms_quiz_attempts_quiz_first')
+        batch_op.drop_index('ix_lms_quiz_attempts_quiz_first', sqlite_where=sa.text("status = 'graded'"), postgresql_where=sa.text("status = 'graded'"))
         batch_op.drop_index('ix_lms_quiz_attempts_user_course_quiz')
         batch_op.drop_index('ix_lms_quiz_attempts_course_quiz')
 
