@@ -39,7 +39,7 @@ def _short(label: str, n: int) -> str:
 
 def _common(**kw):
     return dict(js=[], disable_xml_declaration=True, style=_style(), width=WIDTH, legend_at_bottom=True,
-                print_values=False, show_minor_x_labels=True, **kw)
+                print_values=False, show_minor_x_labels=True, truncate_label=-1, truncate_legend=-1, **kw)
 
 
 def bars(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]],
@@ -52,7 +52,7 @@ def bars(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence
         chart = pygal.HorizontalBar(**_common(height=110 + (16 + 8 * len(series)) * n, title=title,
                                               show_legend=len(series) > 1))
         # pygal draws the first bar at the bottom; readers expect the first step at the top.
-        labels = [_short(label, 26) for label in reversed(labels)]
+        labels = [_short(label, 24) for label in reversed(labels)]
         series = [(name, list(reversed(values))) for name, values in series]
     else:
         chart = pygal.Bar(**_common(height=380, title=title, x_label_rotation=45 if n > 6 else 0,
@@ -60,6 +60,7 @@ def bars(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence
         labels = [_short(label, 16) for label in labels]
     if percent:
         chart.value_formatter = lambda v: f"{v:.0f} %"
+        chart.y_labels = [0, 25, 50, 75, 100]  # few ticks: the axis beside long labels is narrow
     if value_range:
         chart.range = value_range
     chart.x_labels = list(labels)
@@ -74,7 +75,7 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
 
     n = max(1, len(labels))
     chart = pygal.Line(**_common(height=380, title=title, x_label_rotation=45 if n > 8 else 0, show_dots=n <= 36,
-                                 truncate_label=8, show_legend=len(series) > 1))
+                                 show_legend=len(series) > 1))
     chart.x_labels = list(labels)
     if n > 24:  # label every third month, so the axis stays readable
         chart.x_labels_major = list(labels)[::3]
