@@ -80,14 +80,20 @@ def lesson(slug: str, lesson_key: str):
     return _lesson_page(cdef, lesson_key)
 
 
+def _lesson_or_404(cdef, lesson_key: str):
+    """The lesson's entry in the course files and its (current) database row, or 404."""
+    entry = cdef.lesson(lesson_key)
+    row = services.lesson_rows(cdef.id).get(lesson_key)
+    if entry is None or row is None:
+        abort(404)
+    return entry, row
+
+
 def _lesson_page(cdef, lesson_key: str, exercise_form: ExerciseForm | None = None, status: int = 200):
     """Render a lesson; a refused exercise answer re-renders it with the form's errors (no visit recorded)."""
-    entry = cdef.lesson(lesson_key)
-    rows = services.lesson_rows(cdef.id)
-    if entry is None or lesson_key not in rows:
-        abort(404)
+    entry, row = _lesson_or_404(cdef, lesson_key)
     if exercise_form is None:
-        services.open_lesson(current_user, cdef.id, rows[lesson_key])
+        services.open_lesson(current_user, cdef.id, row)
     lang = current_lang()
     view = lesson_view(cdef, entry, lang)
     lessons = cdef.lessons
@@ -97,7 +103,7 @@ def _lesson_page(cdef, lesson_key: str, exercise_form: ExerciseForm | None = Non
     last_in_module = module.lessons[-1].key == lesson_key
     exercise = None
     if exercises.has_exercise(cdef, lesson_key):
-        sub = exercises.submission(current_user, rows[lesson_key].id)
+        sub = exercises.submission(current_user, row.id)
         shown = view.meta.meta.get("exercise") if isinstance(view.meta.meta.get("exercise"), dict) else None
         base = cdef.lesson_meta[(BASE_LANG, entry.file)].meta["exercise"]
         exercise = {
@@ -123,13 +129,10 @@ def complete(slug: str, lesson_key: str):
     cdef, redirect_response = _enrolled_course(slug)
     if redirect_response:
         return redirect_response
-    rows = services.lesson_rows(cdef.id)
-    entry = cdef.lesson(lesson_key)
-    if entry is None or lesson_key not in rows:
-        abort(404)
+    entry, row = _lesson_or_404(cdef, lesson_key)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.complete_lesson(current_user, cdef, rows[lesson_key])
+    services.complete_lesson(current_user, cdef, row)
     module = next(m for m in cdef.modules if m.key == entry.module_key)
     if module.lessons[-1].key == lesson_key and module.quiz:
         return redirect(url_for("lms.quiz.start_page", slug=slug, quiz_id=module.quiz))
@@ -188,14 +191,14 @@ def exercise(slug: str, lesson_key: str):
     cdef, redirect_response = _enrolled_course(slug)
     if redirect_response:
         return redirect_response
-    rows = services.lesson_rows(cdef.id)
-    if lesson_key not in rows or not exercises.has_exercise(cdef, lesson_key):
+    _entry, row = _lesson_or_404(cdef, lesson_key)
+    if not exercises.has_exercise(cdef, lesson_key):
         abort(404)
     form = ExerciseForm()
     if not form.validate_on_submit():
         return _lesson_page(cdef, lesson_key, form, 400)
     try:
-        exercises.submit(current_user, cdef, rows[lesson_key], form.text.data, form.file.data)
+        exercises.submit(current_user, cdef, row, form.text.data, form.file.data)
     except exercises.ExerciseError as exc:
         form[exc.field].errors = [exc.message]
         return _lesson_page(cdef, lesson_key, form, exc.status)
