@@ -60,6 +60,20 @@ def measure(args, seed: dict) -> list[dict]:
         ms = 1000 * (time.perf_counter() - t) / reps
         out.append({"page": name, "statements": n, "ms": round(ms, 2), "sql": listing})
 
+    if args.profile:
+        import cProfile
+        import pstats
+
+        path = pages[args.profile]
+        _ok(c.get(path), 200)
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(args.repeat):
+            _ok(c.get(path), 200)
+        prof.disable()
+        pstats.Stats(prof).sort_stats(args.sort).print_stats(45)
+        return out
+
     for name, path in pages.items():
         one(name, lambda p=path: _ok(c.get(p), 200))
 
@@ -89,6 +103,8 @@ def main() -> None:
     ap.add_argument("--postgres", action="store_true")
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--verbose", action="store_true", help="list the statements")
+    ap.add_argument("--profile", choices=["catalogue", "lesson", "dashboard"], help="cProfile one page instead")
+    ap.add_argument("--sort", default="tottime", help="pstats sort key for --profile (tottime, cumulative)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="lms-queries-"))
     try:
@@ -107,6 +123,8 @@ def main() -> None:
         if args.verbose:
             for s in row["sql"]:
                 print("      " + s)
+    if args.profile:
+        return
     bench.save_result("queries-pg" if args.postgres else "queries", {"pages": rows})
 
 
