@@ -31,6 +31,8 @@ class LMSState:
     mail: MailSender
     content: Any = None  # lms.content.catalog.Catalog
     extra: dict[str, Any] = field(default_factory=dict)
+    # course id -> (synced_at, lessons by key): see lms.learn.services.lesson_rows
+    lesson_rows_cache: dict[str, Any] = field(default_factory=dict)
 
 
 class LMS:
@@ -132,6 +134,17 @@ class LMS:
             log.info("the host app already has Flask-Babel; the LMS uses its locale selector")
             return
         Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+        from lms.i18n import request_translations as tr
+
+        # Flask-Babel's template callables look the catalog up again on every call (~8 µs; a page
+        # has 20-40 strings); these remember it for the request's current locale.
+        app.jinja_env.install_gettext_callables(
+            gettext=lambda s: tr().ugettext(s),
+            ngettext=lambda s, p, n: tr().ungettext(s, p, n),
+            newstyle=True,
+            pgettext=lambda c, s: tr().upgettext(c, s),
+            npgettext=lambda c, s, p, n: tr().unpgettext(c, s, p, n),
+        )
 
     @staticmethod
     def _init_limiter(app: Flask) -> None:

@@ -1,8 +1,8 @@
 """Locale selection and the template helpers for languages, dates and numbers."""
 from __future__ import annotations
 
-from flask import current_app, request
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask import current_app, g, request
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -82,3 +82,21 @@ def template_context() -> dict:
         "language_name": language_name,
         "site_name": current_app.config["LMS_SITE_NAME"],
     }
+
+
+def request_translations():
+    """``flask_babel.get_translations()``, remembered for the request's current locale object.
+
+    ``force_locale`` (e-mails in the recipient's language) and ``flask_babel.refresh`` put a new
+    Locale object in place, so a changed locale is never served from the remembered catalog.
+    """
+    try:
+        ns = g._flask_babel
+    except (AttributeError, RuntimeError):
+        return get_translations()
+    hit = getattr(ns, "lms_translations", None)
+    if hit is not None and hit[0] is getattr(ns, "babel_locale", None):
+        return hit[1]
+    translations = get_translations()  # sets ns.babel_locale when it was not set yet
+    ns.lms_translations = (getattr(ns, "babel_locale", None), translations)
+    return translations

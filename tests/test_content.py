@@ -160,6 +160,9 @@ def test_progress_survives_edits_reordering_renames_and_new_lessons(app, learner
     assert _progress_keys(app, learner) == {"intro", "details"}
     page = learner_client.get("/learn/demo-course/details")
     assert page.status_code == 200 and "Details" in page.get_data(as_text=True)
+    # the lesson rows kept per process (lms.learn.services.lesson_rows) were refreshed by the sync
+    new = learner_client.get("/learn/demo-course/brand-new")
+    assert new.status_code == 200 and "Brand new" in new.get_data(as_text=True)
     with app.app_context():
         assert db.session().get(Lesson, after["details"]).position == 1
 

@@ -31,7 +31,9 @@ def test_catalogue_lists_filters_and_searches(client):
 
 
 def test_catalogue_searches_in_the_users_language(client):
+    assert "Demo course" in client.get("/courses/").get_data(as_text=True)
     client.set_cookie("lms_lang", "nb")
+    assert "Demokurs" in client.get("/courses/").get_data(as_text=True)  # not the cached English list
     html = client.get("/courses/?q=lite+kurs").get_data(as_text=True)
     assert "Demokurs" in html
 
@@ -48,6 +50,7 @@ def test_course_page_shows_outline_duration_languages(client):
 
 def test_admin_unpublishes_a_course(make_user, login, client):
     admin = make_user(role="admin")
+    assert "Demo course" in client.get("/courses/").get_data(as_text=True)  # rendered and cached
     login(client, admin)
     assert client.post("/admin/courses/demo-course/publish", data={"published": "0"}).status_code == 302
     client.post("/account/logout")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,16 +19,30 @@ from lms.learn import services as learning
 @bp.route("/")
 @access("public")
 def index():
-    """The catalogue with filters and search (a GET form: works without JavaScript)."""
-    form = FilterForm(request.args, meta={"csrf": False})
-    if not form.validate():
-        return render_template("lms/catalogue/index.html", form=form, courses=[]), 400
-    cards = services.catalogue_courses(
-        theme=form.theme.data or None, level=form.level.data or None,
-        language=form.language.data or None, duration=form.duration.data or None,
-        q=(form.q.data or "").strip() or None,
-    )
-    return render_template("lms/catalogue/index.html", form=form, courses=cards)
+    """The catalogue with filters and search (a GET form: works without JavaScript).
+
+    The list depends only on the language, the query and the published courses, so the
+    rendered filters and cards are kept per (language, query, catalogue version)."""
+    rows = services.db_courses()
+    refused: list = []
+
+    def render():
+        form = FilterForm(request.args, meta={"csrf": False})
+        if not form.validate():
+            refused.append(form)
+            return None
+        cards = services.catalogue_courses(
+            theme=form.theme.data or None, level=form.level.data or None,
+            language=form.language.data or None, duration=form.duration.data or None,
+            q=(form.q.data or "").strip() or None, rows=rows,
+        )
+        return Markup(render_template("lms/catalogue/_results.html", form=form, courses=cards))
+
+    key = ("catalogue", current_lang(), request.script_root, request.query_string, services.catalogue_version(rows))
+    results = services.cached_fragment(key, render)
+    if results is None:
+        return render_template("lms/catalogue/index.html", form=refused[0], courses=[]), 400
+    return render_template("lms/catalogue/index.html", results=results)
 
 
 @bp.route("/<slug>")

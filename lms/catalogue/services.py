@@ -1,8 +1,12 @@
 """The catalogue: which courses a learner can find, filtered and searched in their language."""
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Any, Callable
+
+from cachetools import LRUCache
 
 from flask import current_app
 from sqlalchemy import select
@@ -56,6 +60,35 @@ def card(cdef: CourseDef, row: Course | None, lang: str) -> CourseCard:
     return CourseCard(cdef, cdef.title(lang), cdef.summary(lang), langs, bool(row and row.published))
 
 
+def catalogue_version(rows: dict[str, Course]) -> tuple:
+    """What the catalogue page shows besides the files: which courses are published, and when
+    each was last synced. Any process's change (an admin unpublishing, a sync) changes it."""
+    return (id(catalog()),) + tuple(sorted((r.id, r.published, str(r.synced_at)) for r in rows.values()))
+
+
+_fragments_lock = threading.Lock()
+
+
+def cached_fragment(key: tuple, render: Callable[[], Any]) -> Any:
+    """A rendered fragment from this app's bounded LRU cache, or ``render()`` stored under ``key``.
+
+    ``render`` may return None (nothing is stored then). The key must hold everything the
+    fragment depends on (language, query, ``catalogue_version``)."""
+    extra = state().extra
+    cache = extra.get("fragments")
+    if cache is None:
+        cache = extra.setdefault("fragments", LRUCache(maxsize=256))
+    with _fragments_lock:
+        found = cache.get(key)
+    if found is not None:
+        return found
+    value = render()
+    if value is not None:
+        with _fragments_lock:
+            cache[key] = value
+    return value
+
+
 def catalogue_courses(
     theme: str | None = None,
     level: str | None = None,
@@ -63,10 +96,12 @@ def catalogue_courses(
     duration: str | None = None,
     q: str | None = None,
     include_unpublished: bool = False,
+    rows: dict[str, Course] | None = None,
 ) -> list[CourseCard]:
     """Published, synced courses that match the filters; search over title and summary."""
     lang = current_lang()
-    rows = db_courses()
+    if rows is None:
+        rows = db_courses()
     out = []
     for cdef in catalog().courses.values():
         row = rows.get(cdef.id)

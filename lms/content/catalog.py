@@ -58,10 +58,23 @@ class CourseDef:
     translations: dict[str, dict] = field(default_factory=dict)
     lesson_meta: dict[tuple[str, str], LessonMeta] = field(default_factory=dict)
     content_hash: str = ""
+    _outlines: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def slug(self) -> str:
         return self.dir.name
+
+    def outline(self, lang: str) -> list[tuple[str, list[tuple[str, str]], str | None]]:
+        """(module title, [(lesson key, lesson title)], quiz id) per module in ``lang``; built once
+        per language (a CourseDef is rebuilt whenever its files change)."""
+        found = self._outlines.get(lang)
+        if found is None:
+            found = [
+                (self.module_title(m, lang), [(e.key, self.lesson_title(e, lang)) for e in m.lessons], m.quiz)
+                for m in self.modules
+            ]
+            self._outlines[lang] = found
+        return found
 
     @property
     def lessons(self) -> list[LessonEntry]:

@@ -1,14 +1,16 @@
 """The lesson player and the learner's dashboard."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from dataclasses import dataclass
+
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.access import access
 from lms.auth.forms import ConfirmForm
 from lms.catalogue import services as catalogue
-from lms.content.catalog import BASE_LANG
+from lms.content.catalog import BASE_LANG, CourseDef
 from lms.content.lessons import lesson_view
 from lms.i18n import current_lang
 from lms.learn import bp, services
@@ -18,15 +20,29 @@ from lms.trainer import services as cohorts
 from lms.trainer.forms import ExerciseForm, JoinForm
 
 
-def _enrolled_course(slug: str):
-    found = catalogue.get_course(slug)
-    if found is None:
+@dataclass
+class Enrolled:
+    """A published course the current learner is enrolled in, as the learn views need it."""
+
+    cdef: CourseDef
+    enrolment: services.EnrolledCourse
+
+    @property
+    def lessons(self) -> dict[str, services.LessonRef]:
+        return services.lesson_rows(self.cdef.id, version=self.enrolment.synced_at)
+
+
+def _enrolled_course(slug: str) -> tuple[Enrolled | None, Response | None]:
+    """The course (404 when unknown or unpublished) and the learner's enrolment, or a redirect
+    to enrol; one query."""
+    cdef = catalogue.catalog().course_by_slug(slug)
+    found = services.course_and_enrolment(current_user, cdef.id) if cdef is not None else None
+    if found is None or not found.published:
         abort(404)
-    cdef, _row = found
-    if services.enrolment(current_user, cdef.id) is None:
+    if found.enrolment_id is None:
         flash(_("Enrol in the course to open its lessons."), "info")
-        return cdef, redirect(url_for("lms.catalogue.course", slug=slug))
-    return cdef, None
+        return None, redirect(url_for("lms.catalogue.course", slug=slug))
+    return Enrolled(cdef, found), None
 
 
 @bp.route("/")
@@ -34,15 +50,16 @@ def _enrolled_course(slug: str):
 def dashboard():
     """My learning: progress bars and the next step of every course."""
     lang = current_lang()
+    catalog = catalogue.catalog()
+    enrolled = [(enr, catalog.course(enr.course_id)) for enr in services.my_enrolments(current_user)]
+    enrolled = [(enr, cdef) for enr, cdef in enrolled if cdef is not None]
+    progress = services.progress_for_courses(current_user, [cdef for _enr, cdef in enrolled])
     items = []
-    for enr in services.my_enrolments(current_user):
-        cdef = catalogue.catalog().course(enr.course_id)
-        if cdef is None:
-            continue
+    for enr, cdef in enrolled:
+        prog, rows = progress[cdef.id]
         items.append({
-            "course": cdef, "title": cdef.title(lang), "enrolment": enr,
-            "progress": services.course_progress(current_user, cdef),
-            "last_key": services.lesson_key_by_id(enr.last_lesson_id),
+            "course": cdef, "title": cdef.title(lang), "enrolment": enr, "progress": prog,
+            "last_key": next((k for k, r in rows.items() if r.id == enr.last_lesson_id), None),
         })
     resume = items[0] if items and not items[0]["progress"].complete else None
     return render_template(
@@ -55,12 +72,12 @@ def dashboard():
 @access("learner")
 def resume(slug: str):
     """Continue where the learner left off (last lesson opened, else the next step)."""
-    cdef, redirect_response = _enrolled_course(slug)
+    course, redirect_response = _enrolled_course(slug)
     if redirect_response:
         return redirect_response
-    enr = services.enrolment(current_user, cdef.id)
-    key = services.lesson_key_by_id(enr.last_lesson_id) if enr else None
-    progress = services.course_progress(current_user, cdef)
+    rows = course.lessons
+    key = next((k for k, r in rows.items() if r.id == course.enrolment.last_lesson_id), None)
+    progress = services.course_progress(current_user, course.cdef, rows)
     if key is None or key in progress.completed_lessons:
         # The last lesson is done: go on to the next step instead of back to it.
         if progress.next_quiz:
@@ -74,31 +91,32 @@ def resume(slug: str):
 @bp.route("/<slug>/<lesson_key>")
 @access("learner")
 def lesson(slug: str, lesson_key: str):
-    cdef, redirect_response = _enrolled_course(slug)
+    course, redirect_response = _enrolled_course(slug)
     if redirect_response:
         return redirect_response
-    return _lesson_page(cdef, lesson_key)
+    return _lesson_page(course, lesson_key)
 
 
-def _lesson_or_404(cdef, lesson_key: str):
+def _lesson_or_404(course: Enrolled, lesson_key: str):
     """The lesson's entry in the course files and its (current) database row, or 404."""
-    entry = cdef.lesson(lesson_key)
-    row = services.lesson_rows(cdef.id).get(lesson_key)
+    entry = course.cdef.lesson(lesson_key)
+    row = course.lessons.get(lesson_key)
     if entry is None or row is None:
         abort(404)
     return entry, row
 
 
-def _lesson_page(cdef, lesson_key: str, exercise_form: ExerciseForm | None = None, status: int = 200):
+def _lesson_page(course: Enrolled, lesson_key: str, exercise_form: ExerciseForm | None = None, status: int = 200):
     """Render a lesson; a refused exercise answer re-renders it with the form's errors (no visit recorded)."""
-    entry, row = _lesson_or_404(cdef, lesson_key)
+    cdef = course.cdef
+    entry, row = _lesson_or_404(course, lesson_key)
     if exercise_form is None:
-        services.open_lesson(current_user, cdef.id, row)
+        services.open_lesson(current_user, cdef.id, row, course.enrolment)
     lang = current_lang()
     view = lesson_view(cdef, entry, lang)
     lessons = cdef.lessons
     idx = next(i for i, e in enumerate(lessons) if e.key == lesson_key)
-    progress = services.course_progress(current_user, cdef)
+    progress = services.course_progress(current_user, cdef, course.lessons)
     module = next(m for m in cdef.modules if m.key == entry.module_key)
     last_in_module = module.lessons[-1].key == lesson_key
     exercise = None
@@ -126,10 +144,11 @@ def _lesson_page(cdef, lesson_key: str, exercise_form: ExerciseForm | None = Non
 @access("learner")
 def complete(slug: str, lesson_key: str):
     """Mark a lesson complete (idempotent) and go on to the next step."""
-    cdef, redirect_response = _enrolled_course(slug)
+    course, redirect_response = _enrolled_course(slug)
     if redirect_response:
         return redirect_response
-    entry, row = _lesson_or_404(cdef, lesson_key)
+    cdef = course.cdef
+    entry, row = _lesson_or_404(course, lesson_key)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.complete_lesson(current_user, cdef, row)
@@ -140,7 +159,7 @@ def complete(slug: str, lesson_key: str):
     idx = next(i for i, e in enumerate(lessons) if e.key == lesson_key)
     if idx + 1 < len(lessons):
         return redirect(url_for("lms.learn.lesson", slug=slug, lesson_key=lessons[idx + 1].key))
-    if services.course_progress(current_user, cdef).complete:
+    if services.course_progress(current_user, cdef, course.lessons).complete:
         flash(_("Congratulations, you have completed the course!"), "success")
     return redirect(url_for("lms.catalogue.course", slug=slug))
 
@@ -188,20 +207,20 @@ def join_code(code: str):
 @access("learner")
 def exercise(slug: str, lesson_key: str):
     """Hand in (or update) the answer to a lesson's exercise: text and/or one file."""
-    cdef, redirect_response = _enrolled_course(slug)
+    course, redirect_response = _enrolled_course(slug)
     if redirect_response:
         return redirect_response
-    _entry, row = _lesson_or_404(cdef, lesson_key)
-    if not exercises.has_exercise(cdef, lesson_key):
+    _entry, row = _lesson_or_404(course, lesson_key)
+    if not exercises.has_exercise(course.cdef, lesson_key):
         abort(404)
     form = ExerciseForm()
     if not form.validate_on_submit():
-        return _lesson_page(cdef, lesson_key, form, 400)
+        return _lesson_page(course, lesson_key, form, 400)
     try:
-        exercises.submit(current_user, cdef, row, form.text.data, form.file.data)
+        exercises.submit(current_user, course.cdef, row, form.text.data, form.file.data)
     except exercises.ExerciseError as exc:
         form[exc.field].errors = [exc.message]
-        return _lesson_page(cdef, lesson_key, form, exc.status)
+        return _lesson_page(course, lesson_key, form, exc.status)
     flash(_("Your answer is handed in. Your trainer will read it."), "success")
     return redirect(url_for("lms.learn.lesson", slug=slug, lesson_key=lesson_key) + "#exercise")
 

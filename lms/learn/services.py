@@ -1,15 +1,17 @@
 """Enrolment, lesson progress and course completion. Every write is idempotent."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from lms import db
 from lms.content.catalog import CourseDef, LessonEntry
 from lms.db import insert_ignore, utcnow
-from lms.models import Enrolment, Lesson, LessonProgress, QuizAttempt, Submission, User
+from lms.models import Course, Enrolment, Lesson, LessonProgress, QuizAttempt, Submission, User
 
 # Time between two lesson views counts as reading time only up to this gap.
 MAX_READING_GAP = timedelta(minutes=30)
@@ -31,30 +33,70 @@ def enrol(user: User, course_id: str) -> bool:
     return created
 
 
+@dataclass(frozen=True)
+class EnrolledCourse:
+    """One read of a course's row and the learner's enrolment in it (the lesson player's hot path)."""
+
+    published: bool
+    synced_at: datetime
+    enrolment_id: int | None
+    last_lesson_id: int | None
+    last_activity_at: datetime | None
+
+
+def course_and_enrolment(user: User, course_id: str) -> EnrolledCourse | None:
+    """The synced course (None if unknown or retired) with the learner's enrolment, if any."""
+    row = db.session().execute(
+        select(Course.published, Course.synced_at, Enrolment.id, Enrolment.last_lesson_id, Enrolment.last_activity_at)
+        .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == user.id))
+        .where(Course.id == course_id, Course.retired.is_(False))
+    ).first()
+    return EnrolledCourse(*row) if row is not None else None
+
+
 def enrolment(user: User, course_id: str) -> Enrolment | None:
     return db.session().scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id))
 
 
-def lesson_rows(course_id: str) -> dict[str, Lesson]:
-    rows = db.session().scalars(select(Lesson).where(Lesson.course_id == course_id, Lesson.retired.is_(False)))
-    return {r.key: r for r in rows}
+@dataclass(frozen=True)
+class LessonRef:
+    """A lesson's database identity: what progress rows point at (read-only, shareable)."""
+
+    id: int
+    key: str
 
 
-def progress_rows(user: User, course_id: str) -> dict[int, LessonProgress]:
-    rows = db.session().scalars(
-        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.course_id == course_id)
-    )
-    return {r.lesson_id: r for r in rows}
+_rows_lock = threading.Lock()
 
 
-def open_lesson(user: User, course_id: str, lesson: Lesson) -> None:
+def lesson_rows(course_id: str, version: object = None) -> dict[str, LessonRef]:
+    """The course's current lessons by key.
+
+    The rows change only when ``lms courses sync`` runs, which sets the course's ``synced_at``;
+    callers that have loaded the course row pass that as ``version`` and get a per-process copy
+    until the next sync (any process's sync changes it, so every process notices).
+    """
+    cache = current_app.extensions["lms"].lesson_rows_cache if version is not None else None
+    if cache is not None:
+        hit = cache.get(course_id)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+    stmt = select(Lesson.id, Lesson.key).where(Lesson.course_id == course_id, Lesson.retired.is_(False))
+    rows = {key: LessonRef(id=lid, key=key) for lid, key in db.session().execute(stmt)}
+    if cache is not None:
+        with _rows_lock:
+            cache[course_id] = (version, rows)
+    return rows
+
+
+def open_lesson(user: User, course_id: str, lesson: LessonRef, enr: EnrolledCourse | Enrolment | None) -> None:
     """Record that the learner opened a lesson and remember the position.
 
     Reading time needs no JavaScript: the time since the previous lesson view (up to
-    MAX_READING_GAP) is added to that previous lesson.
+    MAX_READING_GAP) is added to that previous lesson. ``enr`` is the learner's enrolment,
+    already loaded by the caller.
     """
     now = utcnow()
-    enr = enrolment(user, course_id)
     if (enr is not None and enr.last_lesson_id == lesson.id and enr.last_activity_at
             and timedelta(0) <= now - _aware(enr.last_activity_at) < REVISIT_WITHOUT_WRITE):
         return  # a reload of the same lesson: nothing new to record, so no write
@@ -86,7 +128,7 @@ def open_lesson(user: User, course_id: str, lesson: Lesson) -> None:
     sess.commit()
 
 
-def complete_lesson(user: User, cdef: CourseDef, lesson: Lesson) -> None:
+def complete_lesson(user: User, cdef: CourseDef, lesson: LessonRef) -> None:
     """Mark complete exactly once; repeats keep the first completion time."""
     sess = db.session()
     now = utcnow()
@@ -180,12 +222,22 @@ def build_progress(
     return result
 
 
-def course_progress(user: User, cdef: CourseDef) -> CourseProgress:
+def completed_lesson_ids(user: User, course_id: str) -> set[int]:
+    return set(db.session().scalars(
+        select(LessonProgress.lesson_id).where(
+            LessonProgress.user_id == user.id, LessonProgress.course_id == course_id, LessonProgress.completed_at.is_not(None)
+        )
+    ))
+
+
+def course_progress(user: User, cdef: CourseDef, rows: dict[str, LessonRef] | None = None) -> CourseProgress:
     """Percent from the completion rule: each required lesson and quiz counts once, and with
-    ``exercises: all`` each lesson's exercise once a trainer marks it complete."""
-    rows = lesson_rows(cdef.id)
-    prog = progress_rows(user, cdef.id)
-    completed = {key for key, row in rows.items() if row.id in prog and prog[row.id].completed_at is not None}
+    ``exercises: all`` each lesson's exercise once a trainer marks it complete. ``rows``: the
+    course's lessons when the caller has them already."""
+    if rows is None:
+        rows = lesson_rows(cdef.id)
+    done_ids = completed_lesson_ids(user, cdef.id)
+    completed = {key for key, row in rows.items() if row.id in done_ids}
     passed = set(passed_quizzes(user, cdef.required_quizzes()))
     submitted: set[str] = set()
     reviewed: set[str] = set()
@@ -194,6 +246,44 @@ def course_progress(user: User, cdef: CourseDef) -> CourseProgress:
         submitted = {key for key, row in rows.items() if row.id in sub_ids}
         reviewed = {key for key, row in rows.items() if row.id in done_ids}
     return build_progress(cdef, set(rows), completed, passed, submitted, reviewed)
+
+
+def progress_for_courses(user: User, cdefs: list[CourseDef]) -> dict[str, tuple[CourseProgress, dict[str, LessonRef]]]:
+    """``course_progress`` for several courses with one query per table (the dashboard)."""
+    if not cdefs:
+        return {}
+    ids = [c.id for c in cdefs]
+    sess = db.session()
+    versions = dict(sess.execute(select(Course.id, Course.synced_at).where(Course.id.in_(ids))).all())
+    rows = {c.id: lesson_rows(c.id, version=versions.get(c.id)) for c in cdefs}
+    done: dict[str, set[int]] = {cid: set() for cid in ids}
+    for cid, lid in sess.execute(
+        select(LessonProgress.course_id, LessonProgress.lesson_id).where(
+            LessonProgress.user_id == user.id, LessonProgress.course_id.in_(ids), LessonProgress.completed_at.is_not(None)
+        )
+    ):
+        done[cid].add(lid)
+    passed = set(passed_quizzes(user, [q for c in cdefs for q in c.required_quizzes()]))
+    subs: dict[str, tuple[set[int], set[int]]] = {cid: (set(), set()) for cid in ids}
+    with_exercises = [c.id for c in cdefs if c.required_exercises()]
+    if with_exercises:
+        for cid, lid, status in sess.execute(
+            select(Submission.course_id, Submission.lesson_id, Submission.status)
+            .where(Submission.user_id == user.id, Submission.course_id.in_(with_exercises))
+        ):
+            subs[cid][0].add(lid)
+            if status == "complete":
+                subs[cid][1].add(lid)
+    out = {}
+    for c in cdefs:
+        r = rows[c.id]
+        keys_where = lambda ids_: {k for k, ref in r.items() if ref.id in ids_}  # noqa: E731
+        out[c.id] = (
+            build_progress(c, set(r), keys_where(done[c.id]), passed & set(c.required_quizzes()),
+                           keys_where(subs[c.id][0]), keys_where(subs[c.id][1])),
+            r,
+        )
+    return out
 
 
 def update_completion(user: User, cdef: CourseDef) -> bool:
@@ -218,10 +308,3 @@ def my_enrolments(user: User) -> list[Enrolment]:
     return list(db.session().scalars(
         select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
     ))
-
-
-def lesson_key_by_id(lesson_id: int | None) -> str | None:
-    if lesson_id is None:
-        return None
-    row = db.session().get(Lesson, lesson_id)
-    return row.key if row and not row.retired else None
