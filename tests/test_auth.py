@@ -186,3 +186,25 @@ def test_reset_mail_is_in_the_accounts_language(client, app, make_user):
     assert msg["Subject"] != "Reset your password"
     assert "/account/reset/" in msg.get_content()
     assert user.display_name in msg.get_content()
+
+
+def test_a_new_user_from_a_join_link_registers_and_comes_back_to_it(client):
+    # an anonymous visitor follows a trainer's join link, is sent to log in, chooses to register
+    login_page = client.get("/learn/join/ABCD-2345", follow_redirects=True).get_data(as_text=True)
+    assert 'href="/account/register?next=/learn/join/ABCD-2345"' in login_page
+    form = client.get("/account/register?next=%2Flearn%2Fjoin%2FABCD-2345").get_data(as_text=True)
+    assert 'name="next" type="hidden" value="/learn/join/ABCD-2345"' in form
+    resp = client.post("/account/register", data={
+        "display_name": "Nivi", "email": "nivi@example.org", "password": PASSWORD, "confirm": PASSWORD,
+        "locale": "kl", "country": "GL", "next": "/learn/join/ABCD-2345",
+    })
+    assert resp.status_code == 302 and resp.headers["Location"] == "/learn/join/ABCD-2345"
+
+
+@pytest.mark.parametrize("evil", ["https://evil.example", "//evil.example", "/\\evil.example"])
+def test_register_next_never_leaves_the_site(client, evil):
+    resp = client.post("/account/register", data={
+        "display_name": "Eve", "email": "eve@example.org", "password": PASSWORD, "confirm": PASSWORD,
+        "locale": "en", "next": evil,
+    })
+    assert resp.status_code == 302 and resp.headers["Location"] == "/learn/"

@@ -58,6 +58,7 @@ class RegisterForm(FlaskForm):
     locale = SelectField(_l("Language"), validators=[required()])
     country = SelectField(_l("Country"), validators=[Optional()])
     organisation = StringField(_l("Organisation or company"), validators=[Optional(), length(max=200)])
+    next = HiddenField()  # where to go afterwards (a join link, a course); checked by safe_next
     submit = SubmitField(_l("Create account"))
 
     def __init__(self, *args, **kwargs):

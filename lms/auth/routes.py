@@ -70,6 +70,7 @@ def register():
     form = RegisterForm()
     if request.method == "GET":
         form.locale.data = current_lang()
+        form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
             user = services.register_user(
@@ -82,7 +83,7 @@ def register():
             return render_template("lms/auth/register.html", form=form), 409
         _start_session(user)
         flash(_("Your account is ready. Welcome!"), "success")
-        return redirect(url_for("lms.learn.dashboard"))
+        return redirect(safe_next(form.next.data, url_for("lms.learn.dashboard")))
     status = 400 if request.method == "POST" else 200
     return render_template("lms/auth/register.html", form=form), status
 
