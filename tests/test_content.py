@@ -64,6 +64,24 @@ def test_checker_reports_each_problem_as_path_line_message(content_dirs, edit, e
     assert any(expected in p for p in problems), problems
 
 
+def test_checker_reports_numbers_that_markdown_would_turn_into_a_list(content_dirs):
+    """"2004. gadā" starting a paragraph, or "- 7. solis", render as lists numbered from 1."""
+    courses, _ = content_dirs
+    nb = courses / "demo-course" / "nb" / "intro.md"
+    nb.write_text(nb.read_text() + (
+        "\n2004. gadā sākās projekts.\n\n- 7. solis: mentori.\n\n"
+        "1. first\n2. second\n\n3. a loose list goes on\n\n"  # a real list: fine
+        "2004\\. gadā, escaped: fine\n\n```\n2004. in code: fine\n```\n"
+    ))
+    problems = [p for p in _problems(content_dirs) if "nb/intro.md" in p]
+    assert len(problems) == 2, problems
+    assert 'paragraph starting "2004."' in problems[0] and 'write "2004\\."' in problems[0]
+    assert '"7." right after a bullet' in problems[1]
+    from lms.content.render import render_markdown
+
+    assert "<li>7. solis" in render_markdown("- 7\\. solis") and "<ol>" not in render_markdown("2004\\. gadā")
+
+
 def test_checker_reports_broken_links_and_images(content_dirs):
     courses, _ = content_dirs
     lesson = courses / "demo-course" / "en" / "details.md"

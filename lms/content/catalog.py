@@ -212,6 +212,41 @@ def read_lesson(path: Path) -> tuple[dict, str, int]:
     return meta, body, body_line
 
 
+_BULLET_THEN_NUMBER = re.compile(r"^\s*[-*+]\s+(\d+)\.\s")
+_NUMBERED = re.compile(r"^(\d+)\.\s")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def _check_numbers(body: str, body_line: int, path: Path, root: Path) -> list[Problem]:
+    """Lines that Markdown reads as a numbered list by accident. Dates and ordinals in several
+    languages start with a number and a full stop ("2004. gadā", "7. solis"); at the start of a
+    paragraph or a bullet that becomes a list numbered from 1, which changes the text. Written
+    ``2004\\.`` the number shows as it is."""
+    problems = []
+    in_numbered_list = False
+    in_fence = False
+    previous_blank = True
+    for n, line in enumerate(body.splitlines()):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        if in_fence:
+            continue
+        bullet = _BULLET_THEN_NUMBER.match(line)
+        numbered = _NUMBERED.match(line)
+        if bullet:
+            problems.append(Problem(_rel(path, root), body_line + n,
+                                    f'"{bullet.group(1)}." right after a bullet is read as a numbered list; write "{bullet.group(1)}\\."'))
+        elif numbered and previous_blank and not in_numbered_list and numbered.group(1) != "1":
+            problems.append(Problem(_rel(path, root), body_line + n,
+                                    f'a paragraph starting "{numbered.group(1)}." is read as a list numbered from 1; write "{numbered.group(1)}\\."'))
+        if numbered:
+            in_numbered_list = True
+        elif line.strip() and not line[:1].isspace():
+            in_numbered_list = False
+        previous_blank = not line.strip()
+    return problems
+
+
 def _check_links(body: str, body_line: int, path: Path, course_dir: Path, lesson_files: set[str], root: Path) -> list[Problem]:
     problems = []
     for n, line in enumerate(body.split("\n")):
@@ -387,6 +422,7 @@ def load_course(course_dir: Path, root: Path, languages: list[str], quizzes: dic
                 # +1: the front matter starts on the file's second line.
                 problems.append(Problem(_rel(path, root), line_of(meta, "exercise", 1) + 1, "exercise must be a mapping with a 'prompt' text"))
             problems.extend(_check_links(body, body_line, path, course_dir, lesson_files, root))
+            problems.extend(_check_numbers(body, body_line, path, root))
             course.lesson_meta[(lang, entry.file)] = LessonMeta(path, meta, body_line)
             if lang == BASE_LANG:
                 digest.update(path.read_bytes())
@@ -406,10 +442,11 @@ def _load_library(root: Path, languages: list[str]) -> tuple[dict, list[Problem]
     for lang in languages:
         for path in sorted((lib / lang).glob("*.md")) if (lib / lang).is_dir() else []:
             try:
-                meta, _body, _line = read_lesson(path)
+                meta, body, body_line = read_lesson(path)
             except YamlError as exc:
                 problems.append(Problem(_rel(path, root), exc.line, exc.message))
                 continue
+            problems.extend(_check_numbers(body, body_line, path, root))
             if not _text_map_ok(meta.get("title")):
                 problems.append(Problem(_rel(path, root), 2, "a library page needs a 'title'"))
                 continue
