@@ -84,3 +84,19 @@ def test_main_pages_are_served_in_each_language(client, lang):
         title = tr.gettext(english)
         assert title != english, (lang, english)
         assert f"<title>{title} ·" in html.replace("&#39;", "'"), (lang, path, title)
+
+
+def test_template_translations_follow_a_locale_switch_inside_a_request(app):
+    """Templates remember the request's catalog (lms.i18n.request_translations); e-mails rendered
+    with force_locale in the recipient's language must still switch."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string("{{ _('Courses') }}") == "Courses"
+        with force_locale("nb"):
+            assert render_template_string("{{ _('Courses') }}") == "Kurs"
+            with force_locale("sv"):
+                assert render_template_string("{{ _('Courses') }}") == "Kurser"
+            assert render_template_string("{{ _('Courses') }}") == "Kurs"
+        assert render_template_string("{{ _('Courses') }}") == "Courses"
