@@ -127,7 +127,7 @@ def _lesson_page(course: Enrolled, lesson_key: str, exercise_form: ExerciseForm 
         exercise = {
             "prompt": (shown or base).get("prompt"), "lang": view.lang if shown else BASE_LANG,
             "submission": sub, "comments": exercises.comments(sub.id) if sub else [],
-            "form": exercise_form or ExerciseForm(text=sub.text if sub else ""), "types": uploads.ALLOWED_LABEL,
+            "form": exercise_form, "text": sub.text if sub else "", "types": uploads.ALLOWED_LABEL,
             "max_mb": current_app.config["LMS_UPLOAD_MAX_BYTES"] / (1024 * 1024),
             "required": lesson_key in cdef.required_exercises(),
         }
@@ -136,7 +136,7 @@ def _lesson_page(course: Enrolled, lesson_key: str, exercise_form: ExerciseForm 
         prev=lessons[idx - 1] if idx > 0 else None,
         next=lessons[idx + 1] if idx + 1 < len(lessons) else None,
         quiz_after=module.quiz if last_in_module else None,
-        progress=progress, form=ConfirmForm(), exercise=exercise,
+        progress=progress, exercise=exercise,
     ), status
 
 
