@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from lms import db
 from lms.content.catalog import CourseDef, LessonEntry
@@ -44,13 +44,28 @@ class EnrolledCourse:
     last_activity_at: datetime | None
 
 
+# The lesson player's reads, built once: a statement object is constructed and its cache key
+# computed on first use only (SQLAlchemy memoises both on the object), not on every request.
+_COURSE_AND_ENROLMENT = (
+    select(Course.published, Course.synced_at, Enrolment.id, Enrolment.last_lesson_id, Enrolment.last_activity_at)
+    .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == bindparam("user_id")))
+    .where(Course.id == bindparam("course_id"), Course.retired.is_(False))
+)
+_COMPLETED_LESSON_IDS = select(LessonProgress.lesson_id).where(
+    LessonProgress.user_id == bindparam("user_id"), LessonProgress.course_id == bindparam("course_id"),
+    LessonProgress.completed_at.is_not(None),
+)
+_PASSED_QUIZZES = (
+    select(QuizAttempt.quiz_id, func.max(QuizAttempt.percent))
+    .where(QuizAttempt.user_id == bindparam("user_id"), QuizAttempt.quiz_id.in_(bindparam("quiz_ids", expanding=True)),
+           QuizAttempt.passed.is_(True))
+    .group_by(QuizAttempt.quiz_id)
+)
+
+
 def course_and_enrolment(user: User, course_id: str) -> EnrolledCourse | None:
     """The synced course (None if unknown or retired) with the learner's enrolment, if any."""
-    row = db.session().execute(
-        select(Course.published, Course.synced_at, Enrolment.id, Enrolment.last_lesson_id, Enrolment.last_activity_at)
-        .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == user.id))
-        .where(Course.id == course_id, Course.retired.is_(False))
-    ).first()
+    row = db.session().execute(_COURSE_AND_ENROLMENT, {"user_id": user.id, "course_id": course_id}).first()
     return EnrolledCourse(*row) if row is not None else None
 
 
@@ -150,11 +165,7 @@ def passed_quizzes(user: User, quiz_ids: list[str]) -> dict[str, float]:
     """Best percent per quiz among the learner's graded attempts that passed."""
     if not quiz_ids:
         return {}
-    rows = db.session().execute(
-        select(QuizAttempt.quiz_id, func.max(QuizAttempt.percent))
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.quiz_id.in_(quiz_ids), QuizAttempt.passed.is_(True))
-        .group_by(QuizAttempt.quiz_id)
-    )
+    rows = db.session().execute(_PASSED_QUIZZES, {"user_id": user.id, "quiz_ids": list(quiz_ids)})
     return {qid: pct for qid, pct in rows}
 
 
@@ -223,11 +234,7 @@ def build_progress(
 
 
 def completed_lesson_ids(user: User, course_id: str) -> set[int]:
-    return set(db.session().scalars(
-        select(LessonProgress.lesson_id).where(
-            LessonProgress.user_id == user.id, LessonProgress.course_id == course_id, LessonProgress.completed_at.is_not(None)
-        )
-    ))
+    return set(db.session().scalars(_COMPLETED_LESSON_IDS, {"user_id": user.id, "course_id": course_id}))
 
 
 def course_progress(user: User, cdef: CourseDef, rows: dict[str, LessonRef] | None = None) -> CourseProgress:
