@@ -392,3 +392,42 @@ def test_an_erasure_can_delete_the_learners_files_from_disk(world, app, uploads)
     with app.app_context():
         assert delete_user_files(world["learner"]) == 1
     assert list(uploads.iterdir()) == []
+
+
+def test_the_learner_is_mailed_once_in_their_language_when_a_trainer_comments_or_completes(world, app):
+    with app.app_context():
+        from lms.models import User
+
+        db.session().get(User, world["learner"].id).locale = "nb"
+        db.session().commit()
+    _submit(world["lc"], "Draft")
+    sub = _sub(app)
+    outbox = app.extensions["lms"].mail.outbox
+    outbox.clear()
+    base = f"/trainer/cohorts/{world['cohort_id']}/submissions/{sub.id}"
+    data = {"body": "Add one threat from outside the cluster.", "token": "comment-token-00000009"}
+    for _ in range(2):  # a double submit posts and mails once
+        assert world["tc"].post(base + "/comment", data=data).status_code == 302
+    (mail,) = outbox
+    body = mail.get_content()
+    assert mail["To"] == world["learner"].email
+    assert "Add one threat from outside the cluster." in body and "Tove" in body
+    assert "/learn/demo-course/details#exercise" in body
+    assert "kommenterte" in body and "Details" in body  # Norwegian wrapper text; the lesson has no nb title
+    for _ in range(2):
+        assert world["tc"].post(base + "/complete").status_code == 302
+    assert len(outbox) == 2 and "fullført" in outbox[1]["Subject"]
+
+
+def test_a_failing_mail_server_does_not_lose_the_comment(world, app, monkeypatch):
+    _submit(world["lc"], "Draft")
+    sub = _sub(app)
+
+    def broken(*_a, **_k):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(app.extensions["lms"].mail, "send", broken)
+    url = f"/trainer/cohorts/{world['cohort_id']}/submissions/{sub.id}/comment"
+    assert world["tc"].post(url, data={"body": "Still saved", "token": "comment-token-00000010"}).status_code == 302
+    with app.app_context():
+        assert db.session().scalar(select(SubmissionComment.body)) == "Still saved"

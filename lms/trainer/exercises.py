@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Response, send_file
+from flask import Response, send_file, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
@@ -15,6 +16,7 @@ from lms import db
 from lms.catalogue.services import catalog
 from lms.content.catalog import CourseDef
 from lms.db import insert_ignore, utcnow
+from lms.extension import state
 from lms.models import CohortCourse, CohortMember, Lesson, Submission, SubmissionComment, User
 from lms.trainer import uploads
 from lms.trainer.services import CohortAccess
@@ -166,7 +168,40 @@ def add_comment(sub: Submission, author: User, body: str, token: str) -> bool:
         "submission_id": sub.id, "author_id": author.id, "body": body.strip(), "created_at": utcnow(), "request_token": token,
     }, ["request_token"])
     sess.commit()
+    if added:
+        _notify_learner(sub, author, comment=body.strip())
     return added
+
+
+def _notify_learner(sub: Submission, trainer: User, comment: str | None = None) -> bool:
+    """E-mail the learner, in their language, that a trainer commented on (``comment``) or marked
+    complete (no comment) their exercise, with a link to the lesson. A failed send is logged and
+    does not undo the comment or the review."""
+    sess = db.session()
+    learner = sess.get(User, sub.user_id)
+    lesson = sess.get(Lesson, sub.lesson_id)
+    cdef = catalog().course(sub.course_id)
+    if learner is None or not learner.active or lesson is None or cdef is None:
+        return False
+    entry = cdef.lesson(lesson.key)
+    lang = learner.locale or "en"
+    lesson_title = cdef.lesson_title(entry, lang) if entry else lesson.key
+    link = url_for("lms.learn.lesson", slug=cdef.slug, lesson_key=lesson.key, _external=True) + "#exercise"
+    with force_locale(lang):
+        names = {"trainer": trainer.display_name, "lesson": lesson_title, "course": cdef.title(lang)}
+        if comment is not None:
+            subject = _("Your trainer commented on %(lesson)s", **names)
+            parts = [_("%(trainer)s commented on your answer to the exercise in %(lesson)s (%(course)s):", **names), comment]
+        else:
+            subject = _("Your exercise in %(lesson)s is marked complete", **names)
+            parts = [_("%(trainer)s marked your answer to the exercise in %(lesson)s (%(course)s) complete.", **names)]
+        parts.append(_("Read it on the lesson page: %(url)s", url=link))
+    try:
+        state().mail.send(learner.email, subject, "\n\n".join(parts))
+    except Exception:  # the comment or review stands; the learner also sees it on the lesson page
+        log.exception("submission %s: mail to user %s failed", sub.id, learner.id)
+        return False
+    return True
 
 
 def mark_complete(sub: Submission, reviewer: User) -> bool:
@@ -183,6 +218,8 @@ def mark_complete(sub: Submission, reviewer: User) -> bool:
     learner = sess.get(User, sub.user_id)
     if cdef is not None and learner is not None:
         update_completion(learner, cdef)
+    if changed:
+        _notify_learner(sub, reviewer)
     return bool(changed)
 
 
