@@ -99,3 +99,20 @@ def test_i18n_status_strict_passes_on_the_shipped_content():
                       "LMS_COURSES_DIR": str(ROOT / "courses"), "LMS_QUIZZES_DIR": str(ROOT / "quizzes")})
     result = app.test_cli_runner().invoke(args=["lms", "i18n", "status", "--strict"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("course_id", COURSES)
+def test_translations_keep_the_structure_of_the_english_lesson(catalog, course_id):
+    """Same headings, call-outs and tables as the English: nothing dropped or merged."""
+    from lms.content.render import render_markdown
+
+    def shape(path):
+        _meta, body, _ = read_lesson(path)
+        html = render_markdown(body)
+        return html.count("<h2"), html.count('class="admonition'), html.count("<table")
+
+    course = catalog.courses[course_id]
+    for entry in course.lessons:
+        english = shape(course.lesson_meta[("en", entry.file)].path)
+        for lang in LANGS[1:]:
+            assert shape(course.lesson_meta[(lang, entry.file)].path) == english, f"{course_id}/{lang}/{entry.file}"
