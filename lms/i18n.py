@@ -66,6 +66,7 @@ def template_context() -> dict:
     from flask_wtf.csrf import generate_csrf
 
     from lms.catalogue.forms import level_label, theme_label
+    from lms.trainer.timezones import session_time
 
     return {
         "theme_label": theme_label,
@@ -79,6 +80,7 @@ def template_context() -> dict:
         "format_decimal": format_decimal,
         "format_percent": format_percent,
         "format_minutes": format_minutes,
+        "session_time": session_time,
         "language_name": language_name,
         "site_name": current_app.config["LMS_SITE_NAME"],
     }

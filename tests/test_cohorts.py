@@ -337,7 +337,7 @@ def test_learners_see_no_trainer_link_and_trainers_do(learner_client, tclient):
 
 
 def test_trainer_plans_edits_and_deletes_sessions_and_a_double_submit_adds_one(tclient, app):
-    cohort_id = _create(tclient)
+    cohort_id = _create(tclient, country="")  # no country: times in UTC
     data = {"title": "Kick-off", "starts_at": "2030-05-01T09:00", "minutes": "180", "location": "Harbour house", "token": "k" * 22}
     for _ in range(2):
         assert tclient.post(f"/trainer/cohorts/{cohort_id}/sessions", data=data).status_code == 302
@@ -357,6 +357,39 @@ def test_trainer_plans_edits_and_deletes_sessions_and_a_double_submit_adds_one(t
         assert row.starts_at.replace(tzinfo=timezone.utc) == datetime(2030, 5, 2, 13, 30, tzinfo=timezone.utc)
     assert tclient.post(f"/trainer/cohorts/{cohort_id}/sessions/{sid}/delete").status_code == 302
     assert _count(app, CohortSession) == 0
+
+
+@pytest.mark.parametrize("country, typed, utc, shown", [
+    ("LV", "2030-01-15T09:00", datetime(2030, 1, 15, 7, 0), "9:00 AM (Riga)"),      # winter: UTC+2
+    ("LV", "2030-07-15T09:00", datetime(2030, 7, 15, 6, 0), "9:00 AM (Riga)"),      # summer: UTC+3
+    ("GL", "2030-01-15T09:00", None, "9:00 AM (Nuuk)"),  # Nuuk's rules changed in 2023: from the system's tz data
+    ("IS", "2030-07-15T09:00", datetime(2030, 7, 15, 9, 0), "9:00 AM (Reykjavik)"),  # no summer time
+    ("", "2030-07-15T09:00", datetime(2030, 7, 15, 9, 0), "9:00 AM (UTC)"),
+])
+def test_sessions_are_typed_and_shown_in_the_groups_local_time(tclient, app, country, typed, utc, shown):
+    cohort_id = _create(tclient, country=country)
+    data = {"title": "Kick-off", "starts_at": typed, "minutes": "180", "location": "", "token": "tz" * 11}
+    assert tclient.post(f"/trainer/cohorts/{cohort_id}/sessions", data=data).status_code == 302
+    if utc is None:
+        from zoneinfo import ZoneInfo
+
+        utc = datetime.fromisoformat(typed).replace(tzinfo=ZoneInfo("America/Nuuk")).astimezone(timezone.utc).replace(tzinfo=None)
+    with app.app_context():
+        row = db.session().scalar(select(CohortSession))
+        assert row.starts_at.replace(tzinfo=timezone.utc) == utc.replace(tzinfo=timezone.utc)
+        sid = row.id
+    def page(url):  # Babel separates "9:00" and "AM" with a narrow no-break space
+        return tclient.get(url).get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
+
+    assert shown in page(f"/trainer/cohorts/{cohort_id}/sessions")
+    assert shown in page(f"/trainer/cohorts/{cohort_id}")
+    # the edit form shows the local time again, and saving it unchanged keeps the time
+    form = tclient.get(f"/trainer/cohorts/{cohort_id}/sessions/{sid}/edit").get_data(as_text=True)
+    assert f'value="{typed}"' in form
+    tclient.post(f"/trainer/cohorts/{cohort_id}/sessions/{sid}/edit",
+                 data={"title": "Kick-off", "starts_at": typed, "minutes": "180", "location": ""})
+    with app.app_context():
+        assert db.session().get(CohortSession, sid).starts_at.replace(tzinfo=timezone.utc) == utc.replace(tzinfo=timezone.utc)
 
 
 def test_attendance_saved_twice_keeps_one_record_per_member_and_updates_it(tclient, app, make_user, client_for):

@@ -63,7 +63,7 @@ class SessionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)],
                         description=_l("For example: Session 2: the SWOT of your cluster"))
     starts_at = DateTimeLocalField(_l("Date and time"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[DataRequired()],
-                                   description=_l("Times are in UTC."))
+                                   description=_l("In the group's local time (the time zone of its country; UTC when the group has no country)."))
     minutes = IntegerField(_l("Duration in minutes"), default=180, validators=[DataRequired(), NumberRange(min=15, max=720)])
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)],
                            description=_l("An address, a room or a video-call link."))

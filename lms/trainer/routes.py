@@ -12,7 +12,7 @@ from lms.auth.forms import ConfirmForm
 from lms.catalogue import services as catalogue
 from lms.errors import user_error
 from lms.i18n import current_lang
-from lms.trainer import bp, exercises, grid, services
+from lms.trainer import bp, exercises, grid, services, timezones
 from lms.trainer.forms import (
     AnnouncementForm, CohortForm, CommentForm, NewCohortForm, NewSessionForm, PersonForm, SessionForm,
     attendance_form, attendance_label,
@@ -285,8 +285,10 @@ def edit_session(cohort_id: int, session_id: int):
     acc = services.cohort_for(_me(), cohort_id)
     row = services.session_of(acc, session_id)
     form = SessionForm(obj=row if request.method == "GET" else None)
+    if request.method == "GET":
+        form.starts_at.data = timezones.to_local(row.starts_at, acc.cohort.country)
     if form.validate_on_submit():
-        services.update_session(row, title=form.title.data, starts_at=form.starts_at.data, minutes=form.minutes.data,
+        services.update_session(acc, row, title=form.title.data, starts_at=form.starts_at.data, minutes=form.minutes.data,
                                 location=form.location.data)
         flash(_("The session is saved."), "success")
         return redirect(url_for("lms.trainer.sessions", cohort_id=acc.id))

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from lms import db
+from lms.trainer import timezones
 from lms.db import insert_ignore, utcnow
 from lms.extension import state
 from lms.models import (
@@ -357,25 +358,25 @@ def session_of(access: CohortAccess, session_id: int) -> CohortSession:
     return row
 
 
-def _utc(dt: datetime) -> datetime:
-    # Times are entered and shown in the site's time zone (UTC, see lms.i18n.select_timezone).
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 def add_session(access: CohortAccess, *, title: str, starts_at: datetime, minutes: int, location: str | None, token: str) -> bool:
+    """Add once per form token; ``starts_at`` as typed: the group's local time (lms.trainer.timezones)."""
     sess = db.session()
     added = insert_ignore(sess, CohortSession, {
-        "cohort_id": access.id, "title": title.strip(), "starts_at": _utc(starts_at), "minutes": minutes,
+        "cohort_id": access.id, "title": title.strip(), "starts_at": timezones.to_utc(starts_at, access.cohort.country), "minutes": minutes,
         "location": (location or "").strip() or None, "request_token": token,
     }, ["request_token"])
     sess.commit()
     return added
 
 
-def update_session(row: CohortSession, *, title: str, starts_at: datetime, minutes: int, location: str | None) -> None:
+def update_session(access: CohortAccess, row: CohortSession, *, title: str, starts_at: datetime, minutes: int,
+                   location: str | None) -> None:
+    """``starts_at`` as typed: the group's local time (lms.trainer.timezones)."""
     sess = db.session()
     sess.execute(update(CohortSession).where(CohortSession.id == row.id).values(
-        title=title.strip(), starts_at=_utc(starts_at), minutes=minutes, location=(location or "").strip() or None,
+        title=title.strip(), starts_at=timezones.to_utc(starts_at, access.cohort.country), minutes=minutes, location=(location or "").strip() or None,
     ))
     sess.commit()
 
