@@ -3,12 +3,14 @@ Open Badges 3.0, administration, tamper evidence and privacy.
 
 The badge is validated against tests/data/open_badges_3_credential.schema.json, written for this
 project from the Open Badges 3.0 specification. When the published 1EdTech schema is provided in
-../shared/schemas/ob_v3p0_achievementcredential_schema.json, it is used instead.
+../shared/schemas/ob_v3p0_achievementcredential_schema.json (or named by LMS_OB3_SCHEMA), it is
+used instead.
 """
 from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import json
 from pathlib import Path
@@ -28,7 +30,8 @@ from tests.conftest import DATA, make_config
 # Icelandic and (old orthography) Greenlandic.
 HOLDER = "Ærø Åsa Øye Õie Äär Ööbik Ülle Āčēģīķļņšūž Ąčęėįšųūž Ðóra Þór Kâlêĸ"
 NB_TITLE = "Demokurs for æøå og ÆØÅ"
-_PUBLISHED = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "ob_v3p0_achievementcredential_schema.json"
+# LMS_OB3_SCHEMA may name the published schema file anywhere (e.g. a downloaded copy).
+_PUBLISHED = Path(os.environ.get("LMS_OB3_SCHEMA") or Path(__file__).resolve().parents[2] / "shared" / "schemas" / "ob_v3p0_achievementcredential_schema.json")
 SCHEMA = json.loads((_PUBLISHED if _PUBLISHED.is_file() else DATA / "open_badges_3_credential.schema.json").read_text(encoding="utf-8"))
 
 
