@@ -55,6 +55,10 @@ DEFAULTS: dict[str, object] = {
     "LMS_CERT_FONT_DIR": "/usr/share/fonts/truetype/noto",  # Debian fonts-noto-core
     "LMS_CERT_CACHE_DIR": None,  # else <instance>/certificates
     "LMS_VERIFY_RATE_LIMIT": "30 per minute",
+    # RSA private key (PEM) that signs Open Badges as VC-JWT; else LMS_BADGE_KEY_FILE, else a key
+    # made once in <instance>/badge-signing-key.pem (several hosts must share one key: set it).
+    "LMS_BADGE_KEY": None,
+    "LMS_BADGE_KEY_FILE": None,
     # Exercise uploads: the largest file a learner may submit, and where files are kept
     # (None: <instance>/uploads, outside the web root).
     "LMS_UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
@@ -88,6 +92,8 @@ ENV_KEYS: dict[str, str] = {
     "LMS_CERT_FONT_DIR": "str",
     "LMS_CERT_CACHE_DIR": "str",
     "LMS_VERIFY_RATE_LIMIT": "str",
+    "LMS_BADGE_KEY": "str",
+    "LMS_BADGE_KEY_FILE": "str",
     "LMS_UPLOAD_MAX_BYTES": "int",
     "LMS_UPLOAD_DIR": "str",
 }

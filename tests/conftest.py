@@ -75,6 +75,8 @@ def make_config(db_url: str, courses: Path, quizzes: Path, **extra) -> dict:
         "LMS_LOGIN_RATE_LIMIT": "1000 per minute",
         "WTF_CSRF_ENABLED": False,
         "LMS_SECURE_COOKIES": True,
+        # the badge signing key is made beside the test's content, not in the repo's instance/
+        "LMS_BADGE_KEY_FILE": str(Path(courses).parent / "badge-signing-key.pem"),
     }
     cfg.update(extra)
     return cfg

@@ -9,7 +9,7 @@ PUBLIC = {
     "lms.core.home", "lms.core.set_language", "lms.core.health", "lms.core.library",
     "lms.auth.login", "lms.auth.register", "lms.auth.forgot", "lms.auth.reset",
     "lms.catalogue.index", "lms.catalogue.course", "lms.catalogue.media", "lms.api.courses",
-    "lms.certificates.verify", "lms.certificates.verify_json",
+    "lms.certificates.verify", "lms.certificates.verify_json", "lms.certificates.issuer_key",
 }
 
 

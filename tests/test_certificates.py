@@ -15,7 +15,7 @@ import re
 import json
 from pathlib import Path
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from babel.dates import format_date as babel_format_date
@@ -80,6 +80,7 @@ def login():
 @pytest.fixture
 def app_config(db_url, content_dirs, tmp_path):
     return make_config(db_url, *content_dirs, LMS_CERT_CACHE_DIR=str(tmp_path / "certificates"),
+                       LMS_BADGE_KEY_FILE=str(tmp_path / "badge-key.pem"),
                        LMS_CERT_SIGNATORY_NAME="Kirsten Ølgaard", LMS_CERT_SIGNATORY_TITLE="Project coordinator")
 
 
@@ -580,3 +581,62 @@ def test_the_verification_page_is_linked_from_the_qr_code_url(make_user, app):
     app.config["LMS_BASE_URL"] = "https://learn.example.org/"
     with app.app_context():
         assert verify_url(cert.id) == f"https://learn.example.org/verify/{cert.id}"
+
+
+def test_signed_badge_is_a_vc_jwt_that_verifies_with_the_issuers_public_key(make_user, login, client, app):
+    """OB 3.0 JSON Web Token proof: RS256, kid -> the issuer's JWK; payload = credential + claims."""
+    import jsonschema
+    from joserfc import jwt
+    from joserfc.errors import BadSignatureError
+    from joserfc.jwk import RSAKey
+
+    learner = make_user(name=HOLDER, locale="nb")
+    cert = _complete(app, learner)
+    login(client, learner)
+    resp = client.get(f"/certificates/{cert.id}/badge.jwt")
+    assert resp.status_code == 200 and resp.mimetype == "application/jwt"
+    token = resp.get_data(as_text=True)
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header == {"alg": "RS256", "kid": "http://localhost/certificates/issuer/key.json", "typ": "JWT"}
+    jwk = client.get("/certificates/issuer/key.json").get_json()  # public: no login needed
+    assert jwk["kty"] == "RSA" and jwk["kid"] == header["kid"]
+    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(jwk)  # never the private parts
+    claims = jwt.decode(token, RSAKey.import_key(jwk)).claims
+    plain = client.get(f"/certificates/{cert.id}/badge.json").get_json()
+    assert claims["iss"] == plain["issuer"]["id"] and claims["jti"] == plain["id"]
+    assert claims["sub"] == plain["credentialSubject"]["id"].strip() and claims["sub"].startswith("urn:uuid:")
+    assert claims["nbf"] == int(datetime.fromisoformat(plain["validFrom"].replace("Z", "+00:00")).timestamp())
+    credential = {k: v for k, v in claims.items() if k not in ("iss", "jti", "sub", "nbf")}
+    assert credential == plain
+    jsonschema.Draft201909Validator(SCHEMA).validate(credential)
+    # a changed payload no longer verifies
+    head, body, sig = token.split(".")
+    forged = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    forged["credentialSubject"]["identifier"][0]["identityHash"] = "Someone Else"
+    forged_body = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
+    with pytest.raises(BadSignatureError):
+        jwt.decode(".".join([head, forged_body, sig]), RSAKey.import_key(jwk))
+    # only the holder gets it, and not once revoked
+    other = make_user()
+    client.post("/account/logout")
+    login(client, other)
+    assert client.get(f"/certificates/{cert.id}/badge.jwt").status_code == 404
+
+
+def test_the_badge_key_is_made_once_and_kept_or_taken_from_the_configuration(db_url, content_dirs, tmp_path):
+    from joserfc.jwk import RSAKey
+
+    def jwk_of(**extra):
+        app = create_app(make_config(db_url, *content_dirs, LMS_CERT_CACHE_DIR=str(tmp_path / "c"), **extra))
+        with app.test_request_context("/"):
+            from lms.certificates.signing import public_jwk
+
+            return public_jwk()
+
+    key_file = tmp_path / "keys" / "badge.pem"
+    first = jwk_of(LMS_BADGE_KEY_FILE=str(key_file))
+    assert key_file.is_file() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert jwk_of(LMS_BADGE_KEY_FILE=str(key_file))["n"] == first["n"]  # another process: same key
+    pem = RSAKey.generate_key(2048, private=True).as_pem(private=True).decode()
+    configured = jwk_of(LMS_BADGE_KEY=pem)
+    assert configured["n"] == RSAKey.import_key(pem).as_dict(private=False)["n"] != first["n"]

@@ -1,10 +1,12 @@
 """A certificate as an Open Badges 3.0 credential (a W3C Verifiable Credential, JSON-LD).
 
-The credential carries no cryptographic proof: it is verified by the issuer's hosted
-verification page, whose URL is the credential's ``id`` (docs/certificates.md).
+``badge.json`` is the plain credential, verified by the issuer's hosted verification page (its
+``id``); ``badge.jwt`` is the same credential signed as a VC-JWT (lms.certificates.signing),
+which any Open Badges verifier can check with the issuer's public key (docs/certificates.md).
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask_babel import force_locale
@@ -58,6 +60,9 @@ def credential(cert: Certificate) -> dict[str, Any]:
             "inLanguage": cert.lang,
         }
         subject: dict[str, Any] = {
+            # A stable identifier of this award's holder that says nothing about them (the VC-JWT
+            # needs one as its ``sub``).
+            "id": "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, services.verify_url(cert.id) + "#holder")),
             "type": ["AchievementSubject"],
             # The holder is named, not identified by e-mail: the learner hands this file on.
             "identifier": [{

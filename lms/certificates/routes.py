@@ -91,6 +91,32 @@ def badge(cert_id: str):
     return resp
 
 
+@bp.route("/certificates/<cert_id>/badge.jwt")
+@access("learner")
+def badge_jwt(cert_id: str):
+    """The Open Badges 3.0 credential signed by the issuer (VC-JWT), for wallets and verifiers."""
+    from lms.certificates.badge import credential
+    from lms.certificates.signing import sign
+
+    cert = _mine_or_404(cert_id)
+    if cert.status != "valid":
+        raise user_error(410, _("This certificate is no longer valid, so it cannot be downloaded."))
+    return Response(sign(credential(cert)), mimetype="application/jwt", headers={
+        "Content-Disposition": f'attachment; filename="badge-{cert.course_id}.jwt"',
+    })
+
+
+@bp.route("/certificates/issuer/key.json")
+@access("public")
+def issuer_key():
+    """The issuer's public key (JWK): the ``kid`` of every signed badge points here."""
+    from lms.certificates.signing import public_jwk
+
+    resp = jsonify(public_jwk())
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
 @bp.route("/certificates/<cert_id>/display", methods=["POST"])
 @access("learner")
 def set_display(cert_id: str):
