@@ -31,6 +31,14 @@ def _mine_or_404(cert_id: str):
     return cert
 
 
+def _downloadable(cert_id: str):
+    """The viewer's certificate (else 404), still valid (else 410): what the downloads serve."""
+    cert = _mine_or_404(cert_id)
+    if cert.status != "valid":
+        raise user_error(410, _("This certificate is no longer valid, so it cannot be downloaded."))
+    return cert
+
+
 def _fail(exc: services.CertificateError):
     return user_error(exc.status, str(exc))
 
@@ -65,9 +73,7 @@ def pdf(cert_id: str):
     """The certificate as PDF, in the holder's language (rendered on first download, then cached)."""
     from lms.certificates import pdf as pdfs
 
-    cert = _mine_or_404(cert_id)
-    if cert.status != "valid":
-        raise user_error(410, _("This certificate is no longer valid, so it cannot be downloaded."))
+    cert = _downloadable(cert_id)
     me = _me()
     lang = pdfs.pdf_language(cert, me.locale if cert.user_id == me.id else None)
     data = pdfs.pdf_bytes(cert, lang)
@@ -83,9 +89,7 @@ def badge(cert_id: str):
     """The certificate as an Open Badges 3.0 credential, for a digital wallet."""
     from lms.certificates.badge import credential
 
-    cert = _mine_or_404(cert_id)
-    if cert.status != "valid":
-        raise user_error(410, _("This certificate is no longer valid, so it cannot be downloaded."))
+    cert = _downloadable(cert_id)
     resp = jsonify(credential(cert))
     resp.headers["Content-Disposition"] = f'attachment; filename="badge-{cert.course_id}.json"'
     return resp
@@ -98,9 +102,7 @@ def badge_jwt(cert_id: str):
     from lms.certificates.badge import credential
     from lms.certificates.signing import sign
 
-    cert = _mine_or_404(cert_id)
-    if cert.status != "valid":
-        raise user_error(410, _("This certificate is no longer valid, so it cannot be downloaded."))
+    cert = _downloadable(cert_id)
     return Response(sign(credential(cert)), mimetype="application/jwt", headers={
         "Content-Disposition": f'attachment; filename="badge-{cert.course_id}.jwt"',
     })
