@@ -30,6 +30,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def aware(dt: datetime | None) -> datetime | None:
+    """A timestamp read back from the database, as an aware UTC datetime (SQLite returns naive
+    ones; every timestamp is stored in UTC)."""
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine with sane defaults for SQLite (WAL, FKs, busy timeout) and PostgreSQL."""
     kwargs: dict[str, Any] = {}

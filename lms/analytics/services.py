@@ -21,6 +21,7 @@ from sqlalchemy import DateTime, Float, String, and_, case, cast, exists, func, 
 from sqlalchemy.sql import ColumnElement
 
 from lms import db
+from lms.db import aware
 from lms.models import (
     Cohort, CohortCourse, CohortMember, CohortTrainer, Enrolment, LessonProgress, QuizAttempt, User,
 )
@@ -136,9 +137,7 @@ def _month(col) -> ColumnElement:
 
 def _aware(value) -> datetime:
     """A timestamp read back from the database, in UTC (SQLite returns naive ones)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return aware(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
 def _month_key(value) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from flask_babel import gettext as _
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from lms import db
 from lms.assessment.quizfile import Quiz
 from lms.assessment.types import AnswerError, get_type
-from lms.db import utcnow
+from lms.db import aware, utcnow
 from lms.models import QuizAttempt, User
 
 
@@ -29,12 +29,6 @@ class QuizError(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def attempts_of(user: User, quiz_id: str) -> list[QuizAttempt]:
@@ -147,7 +141,7 @@ def _check_owner(attempt: QuizAttempt, user: User) -> None:
 
 
 def past_deadline(attempt: QuizAttempt, now: datetime) -> bool:
-    return attempt.deadline is not None and now > _aware(attempt.deadline)
+    return attempt.deadline is not None and now > aware(attempt.deadline)
 
 
 def save_answers(attempt: QuizAttempt, quiz: Quiz, user: User, form, now: datetime) -> bool:
@@ -219,7 +213,7 @@ def submit(attempt: QuizAttempt, quiz: Quiz, user: User, form, lang: str, pass_m
     if in_time:
         attempt.answers = {**(attempt.answers or {}), **parse_answers(quiz, attempt, form)}
     # After the deadline only what was saved in time counts; the close time is the deadline.
-    closed_at = now if in_time else _aware(attempt.deadline)
+    closed_at = now if in_time else aware(attempt.deadline)
     if not finish(attempt, quiz, lang, pass_mark, closed_at):
         raise QuizError(_("This attempt has already been submitted."), 409)
     return attempt
@@ -229,7 +223,7 @@ def expire_if_due(attempt: QuizAttempt, quiz: Quiz, now: datetime, lang: str = "
     """Grade an open attempt whose time is up from its saved answers; True when it was closed."""
     if attempt.status == "open" and past_deadline(attempt, now):
         db.begin_write()  # may run while a GET shows the attempt
-        finish(attempt, quiz, lang, quiz.pass_mark if pass_mark is None else pass_mark, _aware(attempt.deadline))
+        finish(attempt, quiz, lang, quiz.pass_mark if pass_mark is None else pass_mark, aware(attempt.deadline))
         return True
     return False
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import db
+from lms.db import aware
 from lms.models import PasswordResetToken, User
 from lms.models.accounts import ROLES, new_session_token
 
@@ -125,10 +126,6 @@ def create_reset_token(user: User, max_age: int) -> str:
     return token
 
 
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 def check_reset_token(token: str) -> PasswordResetToken:
     from flask_babel import gettext as _
 
@@ -139,7 +136,7 @@ def check_reset_token(token: str) -> PasswordResetToken:
         raise AccountError(_("This password reset link is not valid."))
     if row.used_at is not None:
         raise AccountError(_("This password reset link has already been used. Ask for a new one."))
-    if _aware(row.expires_at) < datetime.now(timezone.utc):
+    if aware(row.expires_at) < datetime.now(timezone.utc):
         raise AccountError(_("This password reset link has expired. Ask for a new one."))
     return row
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from lms import db
 from lms.content.catalog import BASE_LANG, CourseDef
-from lms.db import insert_ignore, utcnow
+from lms.db import aware, insert_ignore, utcnow
 from lms.models import BadgeIssuer, Certificate, Enrolment, User
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,8 @@ def new_certificate_id() -> str:
     return secrets.token_urlsafe(ID_BYTES)
 
 
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 def iso_utc(dt: datetime) -> str:
-    return _aware(dt).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return aware(dt).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- signing ---------------------------------------------------------------------------------
@@ -203,7 +199,7 @@ def _snapshot(user: User, cdef: CourseDef, completed_at: datetime, issued_by: Us
         "status": "valid",
         "holder_name": user.display_name,
         "course_title": course_title(cdef, lang)[:300],
-        "completed_on": _aware(completed_at).astimezone(timezone.utc).date(),
+        "completed_on": aware(completed_at).astimezone(timezone.utc).date(),
         # Study time is the course's estimated minutes: recorded reading time misses quizzes,
         # offline reading and half-day sessions, so it would understate the work.
         "study_minutes": cdef.estimated_minutes,

@@ -59,7 +59,7 @@ def dashboard():
         prog, rows = progress[cdef.id]
         items.append({
             "course": cdef, "title": cdef.title(lang), "enrolment": enr, "progress": prog,
-            "last_key": next((k for k, r in rows.items() if r.id == enr.last_lesson_id), None),
+            "last_key": services.lesson_key(rows, enr.last_lesson_id),
         })
     resume = items[0] if items and not items[0]["progress"].complete else None
     return render_template(
@@ -76,7 +76,7 @@ def resume(slug: str):
     if redirect_response:
         return redirect_response
     rows = course.lessons
-    key = next((k for k, r in rows.items() if r.id == course.enrolment.last_lesson_id), None)
+    key = services.lesson_key(rows, course.enrolment.last_lesson_id)
     progress = services.course_progress(current_user, course.cdef, rows)
     if key is None or key in progress.completed_lessons:
         # The last lesson is done: go on to the next step instead of back to it.

@@ -3,26 +3,20 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
 from lms import db
 from lms.content.catalog import CourseDef, LessonEntry
-from lms.db import insert_ignore, utcnow
+from lms.db import aware, insert_ignore, utcnow
 from lms.models import Course, Enrolment, Lesson, LessonProgress, QuizAttempt, Submission, User
 
 # Time between two lesson views counts as reading time only up to this gap.
 MAX_READING_GAP = timedelta(minutes=30)
 # Reloading the lesson just opened records nothing new (saves a write per reload).
 REVISIT_WITHOUT_WRITE = timedelta(minutes=1)
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def enrol(user: User, course_id: str) -> bool:
@@ -51,8 +45,8 @@ _COURSE_AND_ENROLMENT = (
     .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == bindparam("user_id")))
     .where(Course.id == bindparam("course_id"), Course.retired.is_(False))
 )
-_COMPLETED_LESSON_IDS = select(LessonProgress.lesson_id).where(
-    LessonProgress.user_id == bindparam("user_id"), LessonProgress.course_id == bindparam("course_id"),
+_COMPLETED_LESSONS = select(LessonProgress.course_id, LessonProgress.lesson_id).where(
+    LessonProgress.user_id == bindparam("user_id"), LessonProgress.course_id.in_(bindparam("course_ids", expanding=True)),
     LessonProgress.completed_at.is_not(None),
 )
 _PASSED_QUIZZES = (
@@ -113,12 +107,12 @@ def open_lesson(user: User, course_id: str, lesson: LessonRef, enr: EnrolledCour
     """
     now = utcnow()
     if (enr is not None and enr.last_lesson_id == lesson.id and enr.last_activity_at
-            and timedelta(0) <= now - _aware(enr.last_activity_at) < REVISIT_WITHOUT_WRITE):
+            and timedelta(0) <= now - aware(enr.last_activity_at) < REVISIT_WITHOUT_WRITE):
         return  # a reload of the same lesson: nothing new to record, so no write
     db.begin_write()  # a GET that writes
     sess = db.session()
     if enr is not None and enr.last_lesson_id and enr.last_activity_at:
-        gap = now - _aware(enr.last_activity_at)
+        gap = now - aware(enr.last_activity_at)
         if timedelta(0) < gap <= MAX_READING_GAP:
             sess.execute(
                 update(LessonProgress)
@@ -190,14 +184,6 @@ class CourseProgress:
         return self.done >= self.total
 
 
-def exercise_status(user: User, course_id: str) -> tuple[set[int], set[int]]:
-    """Lesson ids of the learner's submissions in a course: (submitted, marked complete)."""
-    rows = db.session().execute(
-        select(Submission.lesson_id, Submission.status).where(Submission.user_id == user.id, Submission.course_id == course_id)
-    ).all()
-    return {lid for lid, _s in rows}, {lid for lid, status in rows if status == "complete"}
-
-
 def build_progress(
     cdef: CourseDef, lesson_keys: set[str], completed: set[str], passed: set[str],
     submitted: set[str] = frozenset(), reviewed: set[str] = frozenset(),
@@ -233,42 +219,13 @@ def build_progress(
     return result
 
 
-def completed_lesson_ids(user: User, course_id: str) -> set[int]:
-    return set(db.session().scalars(_COMPLETED_LESSON_IDS, {"user_id": user.id, "course_id": course_id}))
-
-
-def course_progress(user: User, cdef: CourseDef, rows: dict[str, LessonRef] | None = None) -> CourseProgress:
-    """Percent from the completion rule: each required lesson and quiz counts once, and with
-    ``exercises: all`` each lesson's exercise once a trainer marks it complete. ``rows``: the
-    course's lessons when the caller has them already."""
-    if rows is None:
-        rows = lesson_rows(cdef.id)
-    done_ids = completed_lesson_ids(user, cdef.id)
-    completed = {key for key, row in rows.items() if row.id in done_ids}
-    passed = set(passed_quizzes(user, cdef.required_quizzes()))
-    submitted: set[str] = set()
-    reviewed: set[str] = set()
-    if cdef.required_exercises():
-        sub_ids, done_ids = exercise_status(user, cdef.id)
-        submitted = {key for key, row in rows.items() if row.id in sub_ids}
-        reviewed = {key for key, row in rows.items() if row.id in done_ids}
-    return build_progress(cdef, set(rows), completed, passed, submitted, reviewed)
-
-
-def progress_for_courses(user: User, cdefs: list[CourseDef]) -> dict[str, tuple[CourseProgress, dict[str, LessonRef]]]:
-    """``course_progress`` for several courses with one query per table (the dashboard)."""
-    if not cdefs:
-        return {}
+def _progress(user: User, cdefs: list[CourseDef], rows: dict[str, dict[str, LessonRef]]) -> dict[str, CourseProgress]:
+    """The completion rule applied to the learner's records in ``cdefs``, one query per table
+    (``rows``: each course's lessons by key)."""
     ids = [c.id for c in cdefs]
     sess = db.session()
-    versions = dict(sess.execute(select(Course.id, Course.synced_at).where(Course.id.in_(ids))).all())
-    rows = {c.id: lesson_rows(c.id, version=versions.get(c.id)) for c in cdefs}
     done: dict[str, set[int]] = {cid: set() for cid in ids}
-    for cid, lid in sess.execute(
-        select(LessonProgress.course_id, LessonProgress.lesson_id).where(
-            LessonProgress.user_id == user.id, LessonProgress.course_id.in_(ids), LessonProgress.completed_at.is_not(None)
-        )
-    ):
+    for cid, lid in sess.execute(_COMPLETED_LESSONS, {"user_id": user.id, "course_ids": ids}):
         done[cid].add(lid)
     passed = set(passed_quizzes(user, [q for c in cdefs for q in c.required_quizzes()]))
     subs: dict[str, tuple[set[int], set[int]]] = {cid: (set(), set()) for cid in ids}
@@ -285,12 +242,32 @@ def progress_for_courses(user: User, cdefs: list[CourseDef]) -> dict[str, tuple[
     for c in cdefs:
         r = rows[c.id]
         keys_where = lambda ids_: {k for k, ref in r.items() if ref.id in ids_}  # noqa: E731
-        out[c.id] = (
-            build_progress(c, set(r), keys_where(done[c.id]), passed & set(c.required_quizzes()),
-                           keys_where(subs[c.id][0]), keys_where(subs[c.id][1])),
-            r,
-        )
+        out[c.id] = build_progress(c, set(r), keys_where(done[c.id]), passed, keys_where(subs[c.id][0]),
+                                   keys_where(subs[c.id][1]))
     return out
+
+
+def course_progress(user: User, cdef: CourseDef, rows: dict[str, LessonRef] | None = None) -> CourseProgress:
+    """Percent from the completion rule: each required lesson and quiz counts once, and with
+    ``exercises: all`` each lesson's exercise once a trainer marks it complete. ``rows``: the
+    course's lessons when the caller has them already."""
+    return _progress(user, [cdef], {cdef.id: rows if rows is not None else lesson_rows(cdef.id)})[cdef.id]
+
+
+def progress_for_courses(user: User, cdefs: list[CourseDef]) -> dict[str, tuple[CourseProgress, dict[str, LessonRef]]]:
+    """``course_progress`` of several courses (the dashboard), with each course's lessons."""
+    if not cdefs:
+        return {}
+    ids = [c.id for c in cdefs]
+    versions = dict(db.session().execute(select(Course.id, Course.synced_at).where(Course.id.in_(ids))).all())
+    rows = {c.id: lesson_rows(c.id, version=versions.get(c.id)) for c in cdefs}
+    progress = _progress(user, cdefs, rows)
+    return {cid: (progress[cid], rows[cid]) for cid in ids}
+
+
+def lesson_key(rows: dict[str, LessonRef], lesson_id: int | None) -> str | None:
+    """The key of the lesson with database id ``lesson_id`` among ``rows`` (None if retired/unknown)."""
+    return next((key for key, ref in rows.items() if ref.id == lesson_id), None)
 
 
 def update_completion(user: User, cdef: CourseDef) -> bool:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import case, func, select
 
 from lms import db
+from lms.db import aware
 from lms.catalogue.services import catalog
 from lms.content.catalog import CourseDef
 from lms.learn.services import build_progress
@@ -22,12 +23,6 @@ from lms.trainer.services import CohortAccess, course_ids, is_running
 # INACTIVE_DAYS (counted from joining when they never started).
 BEHIND_POINTS = 25
 INACTIVE_DAYS = 7
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 @dataclass
@@ -114,7 +109,7 @@ def cohort_grid(access: CohortAccess, lang: str, now: datetime | None = None) ->
     last: dict[int, datetime] = {}
 
     def touch(uid: int, when: datetime | None) -> None:
-        when = _aware(when)
+        when = aware(when)
         if when is not None and (uid not in last or when > last[uid]):
             last[uid] = when
 
@@ -182,7 +177,7 @@ def cohort_grid(access: CohortAccess, lang: str, now: datetime | None = None) ->
                 pct, passed = best.get((user.id, col.key), (None, False))
                 cells.append(Cell("passed" if passed else "tried" if (user.id, col.key) in best else "none", pct))
         percent = 100 if total == 0 else int(100 * done / total)
-        rows.append(Row(user, cells, percent, last.get(user.id), _aware(joined_at)))
+        rows.append(Row(user, cells, percent, last.get(user.id), aware(joined_at)))
 
     median = statistics.median(r.percent for r in rows) if rows else None
     if running:

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import get_timezone_location
 from flask_babel import format_datetime, get_locale
 
+from lms.db import aware
+
 COUNTRY_ZONES = {
     "DK": "Europe/Copenhagen", "EE": "Europe/Tallinn", "FI": "Europe/Helsinki", "GL": "America/Nuuk",
     "IS": "Atlantic/Reykjavik", "LT": "Europe/Vilnius", "LV": "Europe/Riga", "NO": "Europe/Oslo",
@@ -33,9 +35,7 @@ def to_utc(local: datetime, country: str | None) -> datetime:
 
 def to_local(stored: datetime, country: str | None) -> datetime:
     """A stored time as the naive local time the session form shows for editing."""
-    if stored.tzinfo is None:  # SQLite returns naive datetimes; they are UTC
-        stored = stored.replace(tzinfo=timezone.utc)
-    return stored.astimezone(zone_for(country)).replace(tzinfo=None)
+    return aware(stored).astimezone(zone_for(country)).replace(tzinfo=None)
 
 
 def zone_label(country: str | None) -> str:
@@ -48,7 +48,5 @@ def zone_label(country: str | None) -> str:
 
 def session_time(stored: datetime, country: str | None) -> str:
     """Date and time in the group's local time, with the place: "3.2.2026 09:00 (Rīga)"."""
-    if stored.tzinfo is None:
-        stored = stored.replace(tzinfo=timezone.utc)
-    local = stored.astimezone(zone_for(country))
+    local = aware(stored).astimezone(zone_for(country))
     return f"{format_datetime(local, 'short', rebase=False)} ({zone_label(country)})"
