@@ -42,6 +42,15 @@ REPEAT = 1  # wrk runs per scenario (--repeat)
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/lms_bench")
 
 
+def isolated_env(tmp: Path, postgres: bool) -> dict[str, str]:
+    """The app's environment for a throw-away instance in ``tmp``: its own SQLite file, or the
+    bench PostgreSQL database dropped and recreated."""
+    if postgres:
+        recreate_pg(PG_URL)
+        return app_env(PG_URL, tmp)
+    return app_env(f"sqlite:///{tmp / 'lms.sqlite3'}", tmp)
+
+
 def app_env(db_url: str, tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
     env.update({

@@ -116,11 +116,7 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="lms-queries-"))
     try:
-        if args.postgres:
-            bench.recreate_pg(bench.PG_URL)
-            env = bench.app_env(bench.PG_URL, tmp)
-        else:
-            env = bench.app_env(f"sqlite:///{tmp / 'lms.sqlite3'}", tmp)
+        env = bench.isolated_env(tmp, args.postgres)
         seed = bench.prepare(env, tmp, 50)
         os.environ.update({k: v for k, v in env.items() if k.startswith("LMS_")})
         rows = measure(args, seed)

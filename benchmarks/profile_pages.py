@@ -81,11 +81,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="lms-profile-"))
     try:
-        if args.postgres:
-            bench.recreate_pg(bench.PG_URL)
-            env = bench.app_env(bench.PG_URL, tmp)
-        else:
-            env = bench.app_env(f"sqlite:///{tmp / 'lms.sqlite3'}", tmp)
+        env = bench.isolated_env(tmp, args.postgres)
         seed = bench.prepare(env, tmp, 300)
         server, base = bench.start_gunicorn(env, tmp, "wsgi:app", "gunicorn-profile")
         try:
